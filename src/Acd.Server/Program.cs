@@ -1,0 +1,3 @@
+using Acd.Server;
+
+return await AcdHost.RunAsync(args);
