@@ -1,3 +1,4 @@
+using Acd.Server.Metrics;
 using Prometheus;
 
 namespace Acd.Server;
@@ -16,7 +17,18 @@ public static class AcdHost
             builder.WebHost.UseUrls("http://127.0.0.1:8080");
         }
 
+        // Acd's instruments are exported under their own names by the bridge, not by prometheus-net's adapter.
+        Prometheus.Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions
+        {
+            SuppressMeters = true,
+            SuppressEventCounters = true,
+            SuppressDebugMetrics = true,
+            SuppressProcessMetrics = false,
+        });
+        builder.Services.AddSingleton(_ => new PrometheusMeterBridge(Prometheus.Metrics.DefaultRegistry));
+
         var app = builder.Build();
+        _ = app.Services.GetRequiredService<PrometheusMeterBridge>();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
         app.MapMetrics("/metrics");
 
