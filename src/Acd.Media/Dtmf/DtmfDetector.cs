@@ -1,0 +1,275 @@
+namespace Acd.Media.Dtmf;
+
+/// <summary>Acceptance rules of the in-band detector; defaults follow the usual ITU-T Q.24 practice.</summary>
+public sealed record DtmfDetectorOptions
+{
+    /// <summary>Samples per analysis block (102 at 8 kHz: 12.75 ms, ~78 Hz bins; two blocks fit any 40 ms tone).</summary>
+    public int BlockSize { get; init; } = 102;
+
+    /// <summary>Minimum amplitude of each tone (16-bit linear); ~400 is about -35 dBm0.</summary>
+    public double MinimumAmplitude { get; init; } = 400;
+
+    /// <summary>How much the high group may exceed the low group (normal twist), in dB.</summary>
+    public double NormalTwistDb { get; init; } = 8;
+
+    /// <summary>How much the low group may exceed the high group (reverse twist), in dB.</summary>
+    public double ReverseTwistDb { get; init; } = 4;
+
+    /// <summary>Each winning tone must exceed every other tone of its group by this much, in dB.</summary>
+    public double RelativePeakDb { get; init; } = 8;
+
+    /// <summary>The two tones must carry at least this fraction of the block's energy (talk-off guard).</summary>
+    public double MinimumToneEnergyFraction { get; init; } = 0.6;
+
+    /// <summary>Consecutive agreeing blocks before a digit is declared (2 blocks ~ 25-38 ms).</summary>
+    public int BlocksToDeclare { get; init; } = 2;
+
+    /// <summary>Consecutive blocks without the digit before it ends (covers short drop-outs).</summary>
+    public int BlocksToRelease { get; init; } = 2;
+
+    /// <summary>Every invalid setting with its name; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (BlockSize is < 80 or > 410)
+        {
+            errors.Add($"{nameof(DtmfDetectorOptions)}.{nameof(BlockSize)}: {BlockSize} is outside 80-410.");
+        }
+
+        if (MinimumAmplitude is <= 0 or > 32767)
+        {
+            errors.Add($"{nameof(DtmfDetectorOptions)}.{nameof(MinimumAmplitude)}: {MinimumAmplitude} is outside (0, 32767].");
+        }
+
+        if (MinimumToneEnergyFraction is <= 0 or > 1)
+        {
+            errors.Add($"{nameof(DtmfDetectorOptions)}.{nameof(MinimumToneEnergyFraction)}: {MinimumToneEnergyFraction} is outside (0, 1].");
+        }
+
+        if (BlocksToDeclare < 1 || BlocksToRelease < 1)
+        {
+            errors.Add($"{nameof(DtmfDetectorOptions)}.{nameof(BlocksToDeclare)}/{nameof(BlocksToRelease)}: must be at least 1.");
+        }
+
+        return errors;
+    }
+}
+
+/// <summary>
+/// In-band DTMF detection with eight Goertzel filters at the exact DTMF frequencies, per block. A block holds a
+/// digit when: both tones are loud enough; each is the clear peak of its group; the twist is within limits; and
+/// the two tones carry most of the block's energy (speech spreads its energy, so it fails this test). A digit is
+/// reported once, after <see cref="DtmfDetectorOptions.BlocksToDeclare"/> agreeing blocks. Allocation-free.
+/// </summary>
+public sealed class DtmfDetector
+{
+    private static readonly double[] Frequencies = [697, 770, 852, 941, 1209, 1336, 1477, 1633];
+    private static readonly char[,] Keypad =
+    {
+        { '1', '2', '3', 'A' },
+        { '4', '5', '6', 'B' },
+        { '7', '8', '9', 'C' },
+        { '*', '0', '#', 'D' },
+    };
+
+    private readonly double[] _coefficients = new double[8];
+    private readonly double[] _s1 = new double[8];
+    private readonly double[] _s2 = new double[8];
+    private readonly double[] _power = new double[8];
+    private readonly int _blockSize;
+    private readonly double _normalTwist;
+    private readonly double _reverseTwist;
+    private readonly double _relativePeak;
+    private readonly double _minimumPower;
+    private readonly DtmfDetectorOptions _options;
+    private double _energy;
+    private int _count;
+    private char _candidate;
+    private int _candidateBlocks;
+    private char _current;
+    private int _missBlocks;
+
+    /// <summary>Creates a detector (8 kHz input).</summary>
+    public DtmfDetector(DtmfDetectorOptions? options = null)
+    {
+        _options = options ?? new DtmfDetectorOptions();
+        var errors = _options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
+
+        _blockSize = _options.BlockSize;
+        for (var i = 0; i < 8; i++)
+        {
+            _coefficients[i] = 2 * Math.Cos(2 * Math.PI * Frequencies[i] / 8000);
+        }
+
+        _normalTwist = Math.Pow(10, _options.NormalTwistDb / 10);
+        _reverseTwist = Math.Pow(10, _options.ReverseTwistDb / 10);
+        _relativePeak = Math.Pow(10, _options.RelativePeakDb / 10);
+
+        // Goertzel power of a sine of amplitude A over N samples is (A N / 2)^2.
+        var a = _options.MinimumAmplitude * _blockSize / 2;
+        _minimumPower = a * a;
+    }
+
+    /// <summary>Digits reported so far.</summary>
+    public long DigitsDetected { get; private set; }
+
+    /// <summary>
+    /// Feeds samples; writes each newly detected digit to <paramref name="digits"/> and returns how many. A 20 ms
+    /// frame yields at most one digit, so a span of 1-2 suffices per frame.
+    /// </summary>
+    public int Process(ReadOnlySpan<short> samples, Span<char> digits)
+    {
+        var found = 0;
+        for (var n = 0; n < samples.Length; n++)
+        {
+            double x = samples[n];
+            _energy += x * x;
+            for (var i = 0; i < 8; i++)
+            {
+                var s = x + (_coefficients[i] * _s1[i]) - _s2[i];
+                _s2[i] = _s1[i];
+                _s1[i] = s;
+            }
+
+            if (++_count == _blockSize)
+            {
+                var digit = EndBlock();
+                if (digit != '\0' && found < digits.Length)
+                {
+                    digits[found++] = digit;
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Forgets any partial block and tone in progress.</summary>
+    public void Reset()
+    {
+        Array.Clear(_s1);
+        Array.Clear(_s2);
+        _energy = 0;
+        _count = 0;
+        _candidate = '\0';
+        _candidateBlocks = 0;
+        _current = '\0';
+        _missBlocks = 0;
+    }
+
+    private char EndBlock()
+    {
+        for (var i = 0; i < 8; i++)
+        {
+            _power[i] = (_s1[i] * _s1[i]) + (_s2[i] * _s2[i]) - (_coefficients[i] * _s1[i] * _s2[i]);
+            _s1[i] = 0;
+            _s2[i] = 0;
+        }
+
+        var energy = _energy;
+        _energy = 0;
+        _count = 0;
+        var hit = Classify(energy);
+        return Debounce(hit);
+    }
+
+    private char Classify(double energy)
+    {
+        var row = Peak(0);
+        var col = Peak(4);
+        var rowPower = _power[row];
+        var colPower = _power[col];
+        if (rowPower < _minimumPower || colPower < _minimumPower)
+        {
+            return '\0';
+        }
+
+        if (colPower > rowPower * _normalTwist || rowPower > colPower * _reverseTwist)
+        {
+            return '\0';
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            if ((i != row && _power[i] * _relativePeak > rowPower) || (i + 4 != col && _power[i + 4] * _relativePeak > colPower))
+            {
+                return '\0';
+            }
+        }
+
+        // Tone energy in the block is power * 2 / N (the Goertzel power of a sine is (A N / 2)^2, its energy A^2 N / 2).
+        var toneEnergy = (rowPower + colPower) * 2 / _blockSize;
+        if (toneEnergy < _options.MinimumToneEnergyFraction * energy)
+        {
+            return '\0';
+        }
+
+        return Keypad[row, col - 4];
+    }
+
+    private int Peak(int start)
+    {
+        var best = start;
+        for (var i = start + 1; i < start + 4; i++)
+        {
+            if (_power[i] > _power[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    private char Debounce(char hit)
+    {
+        if (hit != '\0' && hit == _current)
+        {
+            _missBlocks = 0;
+            return '\0';
+        }
+
+        if (_current != '\0')
+        {
+            if (++_missBlocks < _options.BlocksToRelease)
+            {
+                return '\0';
+            }
+
+            _current = '\0';
+            _missBlocks = 0;
+        }
+
+        if (hit == '\0')
+        {
+            _candidate = '\0';
+            _candidateBlocks = 0;
+            return '\0';
+        }
+
+        if (hit == _candidate)
+        {
+            _candidateBlocks++;
+        }
+        else
+        {
+            _candidate = hit;
+            _candidateBlocks = 1;
+        }
+
+        if (_candidateBlocks >= _options.BlocksToDeclare)
+        {
+            _current = hit;
+            _candidate = '\0';
+            _candidateBlocks = 0;
+            DigitsDetected++;
+            return hit;
+        }
+
+        return '\0';
+    }
+}
