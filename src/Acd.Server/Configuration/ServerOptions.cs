@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+
+namespace Acd.Server.Configuration;
+
+/// <summary>
+/// The operator-facing settings of an Acd node, read from the standard .NET configuration (appsettings.json,
+/// ACD_-style environment variables such as <c>Sip__Port</c>, and command-line <c>--Sip:Port=5070</c>).
+/// </summary>
+public sealed record ServerOptions
+{
+    /// <summary><c>Sip:Bind</c>: the address SIP listens on.</summary>
+    public IPAddress SipBind { get; init; } = IPAddress.Loopback;
+
+    /// <summary><c>Sip:Port</c>.</summary>
+    public int SipPort { get; init; } = 5060;
+
+    /// <summary><c>Sip:Transports</c>: a comma-separated subset of udp, tcp.</summary>
+    public IReadOnlyList<string> SipTransports { get; init; } = ["udp", "tcp"];
+
+    /// <summary><c>Redis:Configuration</c>: a StackExchange.Redis connection string; empty means the in-memory store.</summary>
+    public string RedisConfiguration { get; init; } = string.Empty;
+
+    /// <summary><c>Acd:Config</c>: the contact-center file.</summary>
+    public string ContactCenterFile { get; init; } = Path.Combine("deploy", "sample", "acd.yaml");
+
+    /// <summary><c>Acd:Node</c>: this node's name in shared (Redis) state; defaults to host name and SIP port.</summary>
+    public string NodeName { get; init; } = string.Empty;
+
+    /// <summary><c>Ivr:Scripts</c>: the folder of IVR scripts.</summary>
+    public string IvrScripts { get; init; } = "ivr-scripts";
+
+    /// <summary><c>Media:RtpPorts</c>: the RTP port range, e.g. 20000-20999 (RTP on even ports, RTCP on the next odd one).</summary>
+    public (int First, int Last) RtpPorts { get; init; } = (20000, 29999);
+
+    /// <summary><c>Records:Path</c>: where call records (JSON lines) and recordings are written.</summary>
+    public string RecordsPath { get; init; } = "records";
+
+    public bool UsesRedis => RedisConfiguration.Length > 0;
+
+    /// <summary>Reads and validates the options; throws <see cref="ConfigurationErrorsException"/> listing every error.</summary>
+    public static ServerOptions Read(IConfiguration configuration, string contentRoot)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var errors = new List<ConfigDiagnostic>();
+        var options = new ServerOptions();
+
+        void Error(string key, string message) => errors.Add(new ConfigDiagnostic("configuration", 0, 0, key, message));
+
+        if (configuration["Sip:Bind"] is { Length: > 0 } bind)
+        {
+            if (IPAddress.TryParse(bind, out var address))
+            {
+                options = options with { SipBind = address };
+            }
+            else
+            {
+                Error("Sip:Bind", $"'{bind}' is not an IP address");
+            }
+        }
+
+        if (configuration["Sip:Port"] is { Length: > 0 } port)
+        {
+            if (int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is > 0 and <= 65535)
+            {
+                options = options with { SipPort = p };
+            }
+            else
+            {
+                Error("Sip:Port", $"'{port}' is not a port (1-65535)");
+            }
+        }
+
+        if (configuration["Sip:Transports"] is { Length: > 0 } transports)
+        {
+            var list = transports.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(t => t.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
+            foreach (var t in list.Where(t => t is not ("udp" or "tcp")))
+            {
+                Error("Sip:Transports", $"unknown transport '{t}' (known: udp, tcp)");
+            }
+
+            if (list.Count == 0)
+            {
+                Error("Sip:Transports", "at least one transport is needed");
+            }
+
+            options = options with { SipTransports = list };
+        }
+
+        options = options with
+        {
+            RedisConfiguration = configuration["Redis:Configuration"] ?? string.Empty,
+            ContactCenterFile = Rooted(contentRoot, configuration["Acd:Config"] ?? options.ContactCenterFile),
+            IvrScripts = Rooted(contentRoot, configuration["Ivr:Scripts"] ?? options.IvrScripts),
+            RecordsPath = Rooted(contentRoot, configuration["Records:Path"] ?? options.RecordsPath),
+        };
+        options = options with { NodeName = configuration["Acd:Node"] is { Length: > 0 } node ? node : $"{Environment.MachineName.ToLowerInvariant()}-{options.SipPort}" };
+
+        if (configuration["Media:RtpPorts"] is { Length: > 0 } range)
+        {
+            var parts = range.Split('-', StringSplitOptions.TrimEntries);
+            if (parts.Length == 2
+                && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first)
+                && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var last)
+                && first is >= 1024 and <= 65534 && last is > 1024 and <= 65535 && last > first)
+            {
+                options = options with { RtpPorts = (first, last) };
+            }
+            else
+            {
+                Error("Media:RtpPorts", $"'{range}' is not a port range such as 20000-29999 (1024-65535)");
+            }
+        }
+
+        if (!File.Exists(options.ContactCenterFile))
+        {
+            Error("Acd:Config", $"contact-center file '{options.ContactCenterFile}' not found");
+        }
+
+        if (!Directory.Exists(options.IvrScripts))
+        {
+            Error("Ivr:Scripts", $"IVR scripts folder '{options.IvrScripts}' not found");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationErrorsException(errors);
+        }
+
+        return options;
+    }
+
+    /// <summary>
+    /// Errors for a node that would expose sample credentials: a SIP address other than loopback while any agent
+    /// still has a shipped sample password.
+    /// </summary>
+    public IReadOnlyList<ConfigDiagnostic> CheckSamplePasswords(ContactCenterConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (IPAddress.IsLoopback(SipBind))
+        {
+            return [];
+        }
+
+        return config.Agents.Where(a => a.HasSamplePassword)
+            .Select(a => new ConfigDiagnostic(config.Source, 0, 0, $"agents.{a.Id}.password",
+                $"agent {a.Id} still has a sample password; Sip:Bind {SipBind} is not a loopback address. Set password_env or ha1_md5/ha1_sha256."))
+            .ToList();
+    }
+
+    /// <summary>
+    /// The folder that relative paths are taken from: the nearest folder at or above <paramref name="start"/> that
+    /// holds the sample configuration (a source checkout), else <paramref name="start"/> itself.
+    /// </summary>
+    public static string FindHome(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "deploy", "sample", "acd.yaml")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return start;
+    }
+
+    private static string Rooted(string root, string path) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(root, path));
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using Acd.Server.Configuration;
+using Microsoft.Extensions.Configuration;
+using Xunit;
+
+namespace Acd.Server.Tests.Configuration;
+
+public sealed class ServerOptionsTests
+{
+    private static readonly string Home = ContactCenterConfigLoaderTests.RepoRoot();
+
+    [Fact]
+    public void Read_NoSettings_LoopbackDefaultsAndSample()
+    {
+        var options = ServerOptions.Read(Config(), Home);
+
+        Assert.Equal(IPAddress.Loopback, options.SipBind);
+        Assert.Equal(5060, options.SipPort);
+        Assert.Equal(["udp", "tcp"], options.SipTransports);
+        Assert.False(options.UsesRedis);
+        Assert.Equal(Path.Combine(Home, "deploy", "sample", "acd.yaml"), options.ContactCenterFile);
+        Assert.Equal(Path.Combine(Home, "ivr-scripts"), options.IvrScripts);
+    }
+
+    [Fact]
+    public void Read_EveryBadSetting_ReportsEachKey()
+    {
+        var e = Assert.Throws<ConfigurationErrorsException>(() => ServerOptions.Read(Config(
+            ("Sip:Bind", "localhost-ish"),
+            ("Sip:Port", "70000"),
+            ("Sip:Transports", "udp,sctp"),
+            ("Media:RtpPorts", "30000-20000"),
+            ("Acd:Config", "missing.yaml")), Home));
+
+        Assert.Equal(["Acd:Config", "Media:RtpPorts", "Sip:Bind", "Sip:Port", "Sip:Transports"], e.Errors.Select(x => x.Key).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void CheckSamplePasswords_NonLoopbackWithSample_Refuses()
+    {
+        var sample = ContactCenterConfigLoader.Load(Path.Combine(Home, "deploy", "sample", "acd.yaml"));
+        var loopback = ServerOptions.Read(Config(("Sip:Bind", "127.0.0.1")), Home);
+        var everywhere = ServerOptions.Read(Config(("Sip:Bind", "0.0.0.0")), Home);
+        var v6 = ServerOptions.Read(Config(("Sip:Bind", "::1")), Home);
+
+        Assert.Empty(loopback.CheckSamplePasswords(sample));
+        Assert.Empty(v6.CheckSamplePasswords(sample));
+        var errors = everywhere.CheckSamplePasswords(sample);
+        Assert.Equal(4, errors.Count);
+        Assert.All(errors, x => Assert.Contains("sample password", x.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void FindHome_FromNestedFolder_FindsCheckout()
+    {
+        Assert.Equal(Home, ServerOptions.FindHome(Path.Combine(Home, "src", "Acd.Server")));
+    }
+
+    private static IConfiguration Config(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+}
