@@ -117,8 +117,17 @@ public sealed class RedisQueueStore : IQueueStore
             return Task.FromResult(RoutingResult.Fail(RoutingError.InvalidRequest, invalid));
         }
 
-        return RunAsync("enqueue", cancellationToken, call.CallId, call.Queue,
-            call.Priority?.ToString(CultureInfo.InvariantCulture) ?? "", Requirements(call.ExtraSkills), call.Node);
+        return EnqueueCoreAsync(call, cancellationToken);
+    }
+
+    private async Task<RoutingResult> EnqueueCoreAsync(CallRequest call, CancellationToken cancellationToken)
+    {
+        var (result, attempts) = await RunCoreAsync("enqueue", cancellationToken, call.CallId, call.Queue,
+            call.Priority?.ToString(CultureInfo.InvariantCulture) ?? "", Requirements(call.ExtraSkills), call.Node).ConfigureAwait(false);
+
+        // A timed-out attempt may have run: the call is then queued already, which is the effect we wanted
+        // (its events went with the lost reply; a reservation made then still fires its lease).
+        return result.Error == RoutingError.DuplicateCall && attempts > 1 ? RoutingResult.Empty : result;
     }
 
     public Task<RoutingResult> AbandonAsync(string callId, CancellationToken cancellationToken = default) =>
@@ -223,7 +232,10 @@ public sealed class RedisQueueStore : IQueueStore
             int.Parse((string?)r[7] ?? "0", CultureInfo.InvariantCulture), long.Parse((string?)r[8] ?? "0", CultureInfo.InvariantCulture));
     }
 
-    private async Task<RoutingResult> RunAsync(string op, CancellationToken cancellationToken, params RedisValue[] args)
+    private async Task<RoutingResult> RunAsync(string op, CancellationToken cancellationToken, params RedisValue[] args) =>
+        (await RunCoreAsync(op, cancellationToken, args).ConfigureAwait(false)).Result;
+
+    private async Task<(RoutingResult Result, int Attempts)> RunCoreAsync(string op, CancellationToken cancellationToken, params RedisValue[] args)
     {
         var (rr, attempts) = await _runner.RunAsync(() => Args(op, args), cancellationToken).ConfigureAwait(false);
         var r = (RedisResult[])rr!;
@@ -235,12 +247,12 @@ public sealed class RedisQueueStore : IQueueStore
                 RedisLog.RetriedDecision(_logger, error);
             }
 
-            return RoutingResult.Fail(error, (string)r[1]!);
+            return (RoutingResult.Fail(error, (string)r[1]!), attempts);
         }
 
         if (r.Length == 2)
         {
-            return RoutingResult.Empty;
+            return (RoutingResult.Empty, attempts);
         }
 
         var events = new RoutingEvent[r.Length - 2];
@@ -249,7 +261,7 @@ public sealed class RedisQueueStore : IQueueStore
             events[i - 2] = ParseEvent((string)r[i]!);
         }
 
-        return new RoutingResult(RoutingError.None, null, events);
+        return (new RoutingResult(RoutingError.None, null, events), attempts);
     }
 
     internal static RoutingEvent ParseEvent(string s)

@@ -1,0 +1,107 @@
+using Acd.Routing;
+using Acd.Routing.Redis;
+using Acd.Testing.Redis;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using StackExchange.Redis;
+using Xunit;
+
+namespace Acd.Routing.Tests;
+
+/// <summary>Redis restarted, Redis briefly unreachable, a node killed with reservations held. Each test owns its server.</summary>
+public sealed class RedisFaultTests : IAsyncLifetime
+{
+    private RedisServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private static RoutingConfig Config() => Cfg.Config([Cfg.Queue("q") with { RingTimeout = TimeSpan.FromSeconds(20) }],
+        Cfg.Agent("a1", ("sales", 5)), Cfg.Agent("a2", ("sales", 5)), Cfg.Agent("a3", ("sales", 5)));
+
+    [Fact]
+    public async Task Restart_MidRun_StateSurvivesAndRoutingContinues()
+    {
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(_server.ConnectionString);
+        var store = new RedisQueueStore(mux, RedisStoreFixture.UniqueOptions(), TimeProvider.System);
+        Assert.Empty(await store.LoadAsync(Config()));
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.True((await store.EnqueueAsync(Cfg.Call($"c{i:D2}", "q"))).Succeeded);
+        }
+
+        await _server.RestartAsync();
+
+        Assert.Equal(50, (await store.GetQueueSnapshotAsync("q"))!.Waiting);
+        Assert.Equal("c00", (await store.SetAgentStateAsync("a1", AgentState.Available)).Offer().CallId);
+        Assert.True((await store.EnqueueAsync(Cfg.Call("after", "q"))).Succeeded);
+        Assert.Equal(50, (await store.GetQueueSnapshotAsync("q"))!.Waiting);
+    }
+
+    [Fact]
+    public async Task Unreachable_Briefly_DecisionsWaitRetryAndNothingIsLost()
+    {
+        using var metrics = new RoutingMetrics();
+        using var errors = new MetricCollector<long>(null, RoutingMetrics.MeterName, "acd_redis_errors_total");
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(_server.ConnectionString.Replace("asyncTimeout=2000", "asyncTimeout=500", StringComparison.Ordinal));
+        var store = new RedisQueueStore(mux, RedisStoreFixture.UniqueOptions() with { MaxBackoff = TimeSpan.FromMilliseconds(200) }, TimeProvider.System, metrics: metrics);
+        Assert.Empty(await store.LoadAsync(Config()));
+
+        await _server.PauseAsync();
+        var decisions = Enumerable.Range(0, 20).Select(i => store.EnqueueAsync(Cfg.Call($"c{i:D2}", "q"))).ToArray();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.DoesNotContain(decisions, d => d.IsCompleted);
+        await _server.ResumeAsync();
+        var results = await Task.WhenAll(decisions);
+
+        Assert.All(results, r => Assert.True(r.Succeeded, r.Reason));
+        Assert.Equal(20, (await store.GetQueueSnapshotAsync("q"))!.Offered);
+        Assert.Equal(20, (await store.GetQueueSnapshotAsync("q"))!.Waiting);
+        Assert.True(store.RedisFailures > 0);
+        Assert.True(errors.GetMeasurementSnapshot().EvaluateAsCounter() > 0);
+    }
+
+    [Fact]
+    public async Task NodeKilled_WithReservationsHeld_LeasesExpireAndAgentsComeBack()
+    {
+        var clock = Cfg.Clock();
+        var options = RedisStoreFixture.UniqueOptions();
+        await using var survivorMux = await ConnectionMultiplexer.ConnectAsync(_server.ConnectionString);
+        var survivor = new RedisQueueStore(survivorMux, options, clock);
+        Assert.Empty(await survivor.LoadAsync(Config()));
+        await survivor.HeartbeatAsync("survivor", TimeSpan.FromSeconds(15));
+
+        var doomedMux = await ConnectionMultiplexer.ConnectAsync(_server.ConnectionString);
+        var doomed = new RedisQueueStore(doomedMux, options, clock);
+        await doomed.HeartbeatAsync("doomed", TimeSpan.FromSeconds(15));
+        foreach (var a in new[] { "a1", "a2", "a3" })
+        {
+            await doomed.SetAgentStateAsync(a, AgentState.Available);
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            await doomed.EnqueueAsync(Cfg.Call($"d{i}", "q", node: "doomed"));
+        }
+
+        Assert.Equal(3, (await survivor.GetQueueSnapshotAsync("q"))!.AgentsByState[AgentState.Reserved]);
+        await doomedMux.DisposeAsync();
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        await survivor.HeartbeatAsync("survivor", TimeSpan.FromSeconds(15));
+        await survivor.EnqueueAsync(Cfg.Call("s1", "q", node: "survivor"));
+        clock.Advance(TimeSpan.FromSeconds(6));
+        await survivor.HeartbeatAsync("survivor", TimeSpan.FromSeconds(15));
+        var reaped = await survivor.ProcessDueAsync();
+        Assert.Equal(5, reaped.Events.Count(e => e.Kind == RoutingEventKind.Lost));
+        Assert.Equal(0, (await survivor.GetQueueSnapshotAsync("q"))!.Waiting - 1);
+
+        clock.Advance(TimeSpan.FromSeconds(5));
+        var released = await survivor.ProcessDueAsync();
+
+        Assert.Equal("s1", released.Offer().CallId);
+        var s = (await survivor.GetQueueSnapshotAsync("q"))!;
+        Assert.Equal((2, 1, 5L), (s.AgentsByState[AgentState.Available], s.AgentsByState[AgentState.Reserved], s.LostByFailure));
+        Assert.Null(await survivor.GetNextDueAsync() is { } next && next <= clock.GetUtcNow() ? next : null);
+    }
+}
