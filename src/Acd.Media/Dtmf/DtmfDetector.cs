@@ -18,8 +18,21 @@ public sealed record DtmfDetectorOptions
     /// <summary>Each winning tone must exceed every other tone of its group by this much, in dB.</summary>
     public double RelativePeakDb { get; init; } = 8;
 
-    /// <summary>The two tones must carry at least this fraction of the block's energy (talk-off guard).</summary>
-    public double MinimumToneEnergyFraction { get; init; } = 0.6;
+    /// <summary>
+    /// After correcting the Goertzel power for the measured frequency offset, the two tones must carry at least this
+    /// fraction of each confirming block's energy. Guards talk-off (speech spreads its energy) and short tones (a
+    /// block only partly filled by tone scores its filled fraction).
+    /// </summary>
+    public double MinimumToneEnergyFraction { get; init; } = 0.85;
+
+    /// <summary>A block is a candidate when the tones carry this fraction of its energy (before offset correction).</summary>
+    public double CandidateToneEnergyFraction { get; init; } = 0.6;
+
+    /// <summary>
+    /// Largest accepted deviation of each tone from its nominal frequency, as a fraction (Q.24: accept 1.5%, reject
+    /// 3.5%). Measured from the phase advance of the Goertzel output between consecutive blocks.
+    /// </summary>
+    public double MaxFrequencyDeviation { get; init; } = 0.025;
 
     /// <summary>Consecutive agreeing blocks before a digit is declared (2 blocks ~ 25-38 ms).</summary>
     public int BlocksToDeclare { get; init; } = 2;
@@ -46,9 +59,14 @@ public sealed record DtmfDetectorOptions
             errors.Add($"{nameof(DtmfDetectorOptions)}.{nameof(MinimumToneEnergyFraction)}: {MinimumToneEnergyFraction} is outside (0, 1].");
         }
 
-        if (BlocksToDeclare < 1 || BlocksToRelease < 1)
+        if (MaxFrequencyDeviation is <= 0 or > 0.1)
         {
-            errors.Add($"{nameof(DtmfDetectorOptions)}.{nameof(BlocksToDeclare)}/{nameof(BlocksToRelease)}: must be at least 1.");
+            errors.Add($"{nameof(DtmfDetectorOptions)}.{nameof(MaxFrequencyDeviation)}: {MaxFrequencyDeviation} is outside (0, 0.1].");
+        }
+
+        if (BlocksToDeclare < 2 || BlocksToRelease < 1)
+        {
+            errors.Add($"{nameof(DtmfDetectorOptions)}.{nameof(BlocksToDeclare)}/{nameof(BlocksToRelease)}: must be at least 2 and 1.");
         }
 
         return errors;
@@ -56,10 +74,12 @@ public sealed record DtmfDetectorOptions
 }
 
 /// <summary>
-/// In-band DTMF detection with eight Goertzel filters at the exact DTMF frequencies, per block. A block holds a
-/// digit when: both tones are loud enough; each is the clear peak of its group; the twist is within limits; and
-/// the two tones carry most of the block's energy (speech spreads its energy, so it fails this test). A digit is
-/// reported once, after <see cref="DtmfDetectorOptions.BlocksToDeclare"/> agreeing blocks. Allocation-free.
+/// In-band DTMF detection with eight Goertzel filters at the exact DTMF frequencies, per block. A block is a
+/// candidate when both tones are loud enough, each is the clear peak of its group, the twist is within limits and
+/// the tones carry most of the energy. Two consecutive candidates for the same digit confirm it when the phase
+/// advance of each tone between the blocks puts it within the frequency tolerance and, with the power corrected for
+/// that offset, the tones carry nearly all of both blocks' energy (short tones and speech fail here). A digit is
+/// reported once per key press. Allocation-free.
 /// </summary>
 public sealed class DtmfDetector
 {
@@ -73,9 +93,16 @@ public sealed class DtmfDetector
     };
 
     private readonly double[] _coefficients = new double[8];
+    private readonly double[] _cos = new double[8];
+    private readonly double[] _sin = new double[8];
+    private readonly double[] _blockAdvance = new double[8];
     private readonly double[] _s1 = new double[8];
     private readonly double[] _s2 = new double[8];
     private readonly double[] _power = new double[8];
+    private readonly double[] _re = new double[8];
+    private readonly double[] _im = new double[8];
+    private readonly double[] _previousRe = new double[8];
+    private readonly double[] _previousIm = new double[8];
     private readonly int _blockSize;
     private readonly double _normalTwist;
     private readonly double _reverseTwist;
@@ -84,8 +111,11 @@ public sealed class DtmfDetector
     private readonly DtmfDetectorOptions _options;
     private double _energy;
     private int _count;
-    private char _candidate;
-    private int _candidateBlocks;
+    private char _previousHit;
+    private double _previousEnergy;
+    private double _previousRowPower;
+    private double _previousColPower;
+    private int _confirmed;
     private char _current;
     private int _missBlocks;
 
@@ -102,7 +132,11 @@ public sealed class DtmfDetector
         _blockSize = _options.BlockSize;
         for (var i = 0; i < 8; i++)
         {
-            _coefficients[i] = 2 * Math.Cos(2 * Math.PI * Frequencies[i] / 8000);
+            var w = 2 * Math.PI * Frequencies[i] / 8000;
+            _coefficients[i] = 2 * Math.Cos(w);
+            _cos[i] = Math.Cos(w);
+            _sin[i] = Math.Sin(w);
+            _blockAdvance[i] = w * _blockSize;
         }
 
         _normalTwist = Math.Pow(10, _options.NormalTwistDb / 10);
@@ -155,8 +189,8 @@ public sealed class DtmfDetector
         Array.Clear(_s2);
         _energy = 0;
         _count = 0;
-        _candidate = '\0';
-        _candidateBlocks = 0;
+        _previousHit = '\0';
+        _confirmed = 0;
         _current = '\0';
         _missBlocks = 0;
     }
@@ -165,7 +199,11 @@ public sealed class DtmfDetector
     {
         for (var i = 0; i < 8; i++)
         {
-            _power[i] = (_s1[i] * _s1[i]) + (_s2[i] * _s2[i]) - (_coefficients[i] * _s1[i] * _s2[i]);
+            _previousRe[i] = _re[i];
+            _previousIm[i] = _im[i];
+            _re[i] = _s1[i] - (_s2[i] * _cos[i]);
+            _im[i] = _s2[i] * _sin[i];
+            _power[i] = (_re[i] * _re[i]) + (_im[i] * _im[i]);
             _s1[i] = 0;
             _s2[i] = 0;
         }
@@ -173,14 +211,19 @@ public sealed class DtmfDetector
         var energy = _energy;
         _energy = 0;
         _count = 0;
-        var hit = Classify(energy);
-        return Debounce(hit);
+        var hit = Classify(energy, out var row, out var col);
+        var confirmed = hit != '\0' && hit == _previousHit && Confirm(row, col, energy);
+        _previousHit = hit;
+        _previousEnergy = energy;
+        _previousRowPower = hit != '\0' ? _power[row] : 0;
+        _previousColPower = hit != '\0' ? _power[col] : 0;
+        return Debounce(hit, confirmed);
     }
 
-    private char Classify(double energy)
+    private char Classify(double energy, out int row, out int col)
     {
-        var row = Peak(0);
-        var col = Peak(4);
+        row = Peak(0);
+        col = Peak(4);
         var rowPower = _power[row];
         var colPower = _power[col];
         if (rowPower < _minimumPower || colPower < _minimumPower)
@@ -203,12 +246,49 @@ public sealed class DtmfDetector
 
         // Tone energy in the block is power * 2 / N (the Goertzel power of a sine is (A N / 2)^2, its energy A^2 N / 2).
         var toneEnergy = (rowPower + colPower) * 2 / _blockSize;
-        if (toneEnergy < _options.MinimumToneEnergyFraction * energy)
+        if (toneEnergy < _options.CandidateToneEnergyFraction * energy)
         {
             return '\0';
         }
 
         return Keypad[row, col - 4];
+    }
+
+    private bool Confirm(int row, int col, double energy)
+    {
+        if (!Offset(row, out var rowGain) || !Offset(col, out var colGain))
+        {
+            return false;
+        }
+
+        var threshold = _options.MinimumToneEnergyFraction;
+        var current = ((_power[row] / rowGain) + (_power[col] / colGain)) * 2 / _blockSize;
+        var previous = ((_previousRowPower / rowGain) + (_previousColPower / colGain)) * 2 / _blockSize;
+        return current >= threshold * energy && previous >= threshold * _previousEnergy;
+    }
+
+    // The phase advance of a filter's output over one block is 2 pi f N / fs; the excess over the nominal frequency's
+    // advance gives the tone's offset. Returns the power loss (scalloping) that offset causes, to correct for it.
+    private bool Offset(int filter, out double gain)
+    {
+        var re = (_re[filter] * _previousRe[filter]) + (_im[filter] * _previousIm[filter]);
+        var im = (_im[filter] * _previousRe[filter]) - (_re[filter] * _previousIm[filter]);
+        var excess = Math.IEEERemainder(Math.Atan2(im, re) - _blockAdvance[filter], 2 * Math.PI);
+        var offsetHz = excess * 8000 / (2 * Math.PI * _blockSize);
+        gain = 1;
+        if (Math.Abs(offsetHz) > _options.MaxFrequencyDeviation * Frequencies[filter])
+        {
+            return false;
+        }
+
+        var x = Math.PI * offsetHz * _blockSize / 8000;
+        if (Math.Abs(x) > 1e-9)
+        {
+            var sinc = Math.Sin(x) / x;
+            gain = sinc * sinc;
+        }
+
+        return true;
     }
 
     private int Peak(int start)
@@ -225,16 +305,16 @@ public sealed class DtmfDetector
         return best;
     }
 
-    private char Debounce(char hit)
+    private char Debounce(char hit, bool confirmed)
     {
-        if (hit != '\0' && hit == _current)
-        {
-            _missBlocks = 0;
-            return '\0';
-        }
-
         if (_current != '\0')
         {
+            if (hit == _current)
+            {
+                _missBlocks = 0;
+                return '\0';
+            }
+
             if (++_missBlocks < _options.BlocksToRelease)
             {
                 return '\0';
@@ -242,30 +322,19 @@ public sealed class DtmfDetector
 
             _current = '\0';
             _missBlocks = 0;
+            _confirmed = 0;
         }
 
-        if (hit == '\0')
+        if (!confirmed)
         {
-            _candidate = '\0';
-            _candidateBlocks = 0;
+            _confirmed = 0;
             return '\0';
         }
 
-        if (hit == _candidate)
-        {
-            _candidateBlocks++;
-        }
-        else
-        {
-            _candidate = hit;
-            _candidateBlocks = 1;
-        }
-
-        if (_candidateBlocks >= _options.BlocksToDeclare)
+        if (++_confirmed >= _options.BlocksToDeclare - 1)
         {
             _current = hit;
-            _candidate = '\0';
-            _candidateBlocks = 0;
+            _confirmed = 0;
             DigitsDetected++;
             return hit;
         }
