@@ -165,3 +165,73 @@ public sealed class ConcurrencyTests(RedisStoreFixture fixture) : IClassFixture<
         }
     }
 }
+
+/// <summary>Separate processes (tests/Acd.Routing.Worker), each its own routing node, on one Redis queue set.</summary>
+public sealed class MultiProcessTests(RedisStoreFixture fixture) : IClassFixture<RedisStoreFixture>
+{
+    [Fact]
+    public async Task Hammer_RedisSeparateProcesses_NoAgentOverlapNoDoubleAnswerNoLoss()
+    {
+        const int Processes = 3;
+        const int CallsEach = 200;
+        var options = RedisStoreFixture.UniqueOptions();
+        var setup = new RedisQueueStore(fixture.Redis, options, TimeProvider.System);
+        var config = Cfg.Config([Cfg.Queue("sales"), Cfg.Queue("support", "support")],
+            [.. Enumerable.Range(0, 12).Select(i => Cfg.Agent($"a{i:D2}", (i % 2 == 0 ? "sales" : "support", 5), ("billing", 3)))]);
+        Assert.Empty(await setup.LoadAsync(config));
+        foreach (var a in config.Agents)
+        {
+            Assert.Empty((await setup.SetAgentStateAsync(a.Id, AgentState.Available)).Offers);
+        }
+
+        var worker = WorkerPath();
+        var runs = Enumerable.Range(0, Processes).Select(async p =>
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { worker, fixture.Server.ConnectionString, options.KeyPrefix, p.ToString(System.Globalization.CultureInfo.InvariantCulture), CallsEach.ToString(System.Globalization.CultureInfo.InvariantCulture), "sales,support" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var process = System.Diagnostics.Process.Start(psi)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            await process.WaitForExitAsync(timeout.Token);
+            Assert.True(process.ExitCode == 0, await stderr);
+            return (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }).ToArray();
+        var lines = (await Task.WhenAll(runs)).SelectMany(l => l).ToList();
+
+        Assert.DoesNotContain(lines, l => l.StartsWith("V|", StringComparison.Ordinal));
+        var answered = lines.Where(l => l.StartsWith("A|", StringComparison.Ordinal)).Select(l => l.Split('|'))
+            .Select(f => (Call: f[1], Agent: f[2], Start: long.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture), End: long.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        Assert.Equal(Processes * CallsEach, answered.Count);
+        Assert.Equal(answered.Count, answered.Select(a => a.Call).Distinct(StringComparer.Ordinal).Count());
+        foreach (var perAgent in answered.GroupBy(a => a.Agent))
+        {
+            var ordered = perAgent.OrderBy(a => a.Start).ThenBy(a => a.End).ToList();
+            for (var i = 1; i < ordered.Count; i++)
+            {
+                Assert.True(ordered[i].Start >= ordered[i - 1].End, $"agent {perAgent.Key} overlaps {ordered[i - 1].Call} and {ordered[i].Call}");
+            }
+        }
+
+        Assert.Equal(0, (await setup.GetQueueSnapshotAsync("sales"))!.Waiting + (await setup.GetQueueSnapshotAsync("support"))!.Waiting);
+    }
+
+    private static string WorkerPath()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Acd.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var config = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
+        var path = Path.Combine(dir!.FullName, "tests", "Acd.Routing.Worker", "bin", config, "net10.0", "Acd.Routing.Worker.dll");
+        Assert.True(File.Exists(path), $"worker not built: {path}");
+        return path;
+    }
+}
