@@ -15,7 +15,7 @@ public sealed class ContactCenterConfigLoaderTests
         var config = ContactCenterConfigLoader.Load(SamplePath);
 
         Assert.Equal(["billing", "support", "claims", "general"], config.Routing.Queues.Select(q => q.Name));
-        Assert.Equal("main", Assert.Single(config.Numbers, n => n.Matches("100")).Ivr);
+        Assert.Equal("customer-service", Assert.Single(config.Numbers, n => n.Matches("100")).Ivr);
         Assert.Equal(["1001", "1002", "1003", "1004"], config.Agents.Select(a => a.Id));
         var skills = config.Routing.Agents.ToDictionary(a => a.Id, a => a.Skills);
         Assert.Equal(8, skills["1001"]["billing"]);
