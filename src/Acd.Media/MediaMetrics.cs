@@ -89,7 +89,8 @@ public sealed class MediaMetrics : IDisposable
         Bytes.Add(payloadBytes, DirectionIn);
     }
 
-    internal void Drop(RtpDropReason reason) => Dropped.Add(1, new KeyValuePair<string, object?>("reason", ReasonTag(reason)));
+    /// <summary>Counts a dropped datagram or frame.</summary>
+    public void Drop(RtpDropReason reason) => Dropped.Add(1, new KeyValuePair<string, object?>("reason", ReasonTag(reason)));
 
     private static string ReasonTag(RtpDropReason reason) => reason switch
     {

@@ -23,7 +23,8 @@ public sealed class PacedStreamHandle : IDisposable
 
     internal MediaScheduler Scheduler { get; }
 
-    internal IPacedStream Stream { get; }
+    /// <summary>The registered stream.</summary>
+    public IPacedStream Stream { get; }
 
     internal int Slot { get; set; } = -1;
 
@@ -101,6 +102,12 @@ public sealed class MediaScheduler
     /// <summary>When the next slot is due (clock ticks); the loop sleeps until then.</summary>
     public long NextDue => _nextSlotDue;
 
+    /// <summary>Streams removed because their tick threw.</summary>
+    public long Faults { get; private set; }
+
+    /// <summary>Raised (on the pacing thread) when a stream's tick throws; the stream is removed.</summary>
+    public event Action<PacedStreamHandle, Exception>? StreamFaulted;
+
     /// <summary>Distribution of send-time errors over all streams.</summary>
     public LatencyHistogram Lateness => _lateness;
 
@@ -159,7 +166,19 @@ public sealed class MediaScheduler
                 handle.NextDue = scheduled + _period;
                 _lateness.Record(lateness);
                 _metrics?.SendLateness.Record(lateness);
-                handle.Stream.OnTick(new PacingTick(scheduled, now, missed));
+                try
+                {
+                    handle.Stream.OnTick(new PacingTick(scheduled, now, missed));
+                }
+#pragma warning disable CA1031 // one faulty stream must not stop the clock for every other call
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Faults++;
+                    _changes.Enqueue((handle, false));
+                    StreamFaulted?.Invoke(handle, ex);
+                }
+
                 delivered++;
             }
 
