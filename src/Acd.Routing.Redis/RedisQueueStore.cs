@@ -175,6 +175,7 @@ public sealed class RedisQueueStore : IQueueStore
 
         var agent = (string?)r[10];
         return new CallPosition(callId, (string)r[3]!, (string?)r[2] == "w", (int)r[4], (int)r[5], (int)r[6], (int)r[7],
+            double.Parse((string)r[11]!, CultureInfo.InvariantCulture),
             double.Parse((string)r[8]!, CultureInfo.InvariantCulture), long.Parse((string)r[9]!, CultureInfo.InvariantCulture),
             string.IsNullOrEmpty(agent) ? null : agent);
     }
@@ -212,6 +213,7 @@ public sealed class RedisQueueStore : IQueueStore
             HandleSumMs = L(13),
             Handled = L(14),
             AgentsByState = byState,
+            EffectiveStaff = double.Parse((string)r[21]!, CultureInfo.InvariantCulture),
         };
     }
 

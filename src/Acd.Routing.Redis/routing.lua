@@ -549,14 +549,18 @@ elseif op == 'position' then
   local q = c[2]
   local pos = 0
   if c[1] == 'w' then pos = (redis.call('ZRANK', P .. 'qw:' .. q, c[3]) or -1) + 1 end
-  local staffed, avail = 0, 0
+  local staffed, avail, eff = 0, 0, 0
   for _, aid in ipairs(redis.call('SMEMBERS', P .. 'qa:' .. q)) do
-    local st = tonumber(redis.call('HGET', P .. 'a:' .. aid, 'st'))
-    if st ~= 0 and st ~= 5 then staffed = staffed + 1 end
+    local v = redis.call('HMGET', P .. 'a:' .. aid, 'st', 'queues')
+    local st = tonumber(v[1])
+    if st ~= 0 and st ~= 5 then
+      staffed = staffed + 1
+      eff = eff + 1 / #split(v[2], ',')
+    end
     if st == 1 then avail = avail + 1 end
   end
   local qc = queue_conf(q)
-  return { 0, '', c[1], q, pos, redis.call('ZCARD', P .. 'qw:' .. q), staffed, avail, S(qc.aht or qc.aht0), c[4], c[5] or '' }
+  return { 0, '', c[1], q, pos, redis.call('ZCARD', P .. 'qw:' .. q), staffed, avail, S(qc.aht or qc.aht0), c[4], c[5] or '', string.format('%.17g', eff) }
 elseif op == 'snapshot' then
   local q = ARGV[4]
   local qc = queue_conf(q)
@@ -568,14 +572,18 @@ elseif op == 'snapshot' then
     if #head > 0 then longest = math.max(longest, now - (tonumber(head[2]) - lo)) end
   end
   local counts = { 0, 0, 0, 0, 0, 0 }
+  local eff = 0
   for _, aid in ipairs(redis.call('SMEMBERS', P .. 'qa:' .. q)) do
-    local st = tonumber(redis.call('HGET', P .. 'a:' .. aid, 'st'))
+    local v = redis.call('HMGET', P .. 'a:' .. aid, 'st', 'queues')
+    local st = tonumber(v[1])
     counts[st + 1] = counts[st + 1] + 1
+    if st ~= 0 and st ~= 5 then eff = eff + 1 / #split(v[2], ',') end
   end
   local s = redis.call('HMGET', P .. 'qs:' .. q, 'offered', 'answered', 'abandoned', 'shortab', 'within', 'xfer', 'lost', 'waitsum', 'handlesum', 'handled')
   local r = { 0, '', S(redis.call('ZCARD', P .. 'qw:' .. q)), S(longest), S(qc.aht or qc.aht0) }
   for i = 1, 10 do r[#r + 1] = s[i] or '0' end
   for i = 1, 6 do r[#r + 1] = counts[i] end
+  r[#r + 1] = string.format('%.17g', eff)
   return r
 elseif op == 'agent' then
   local aid = ARGV[4]

@@ -82,13 +82,14 @@ public sealed record CallPosition(
     int WaitingInQueue,
     int StaffedAgents,
     int AvailableAgents,
+    double EffectiveStaff,
     double AverageHandleMs,
     long EnqueuedMs,
     string? AgentId)
 {
     /// <summary>Estimated wait from now (null when nobody is staffed); see <see cref="WaitEstimator"/>.</summary>
     public TimeSpan? EstimatedWait => Waiting
-        ? WaitEstimator.Estimate(Position, StaffedAgents, AvailableAgents, AverageHandleMs)
+        ? WaitEstimator.Estimate(Position, EffectiveStaff, AvailableAgents, AverageHandleMs)
         : TimeSpan.Zero;
 }
 
@@ -140,7 +141,10 @@ public sealed record QueueSnapshot
     }
 
     /// <summary>Estimated wait of a call arriving now.</summary>
-    public TimeSpan? EstimatedWait => WaitEstimator.Estimate(Waiting + 1, StaffedAgents, AvailableAgents, AverageHandleMs);
+    /// <summary>Staffed agents weighted by their share of this queue: an agent serving k queues counts 1/k.</summary>
+    public double EffectiveStaff { get; init; }
+
+    public TimeSpan? EstimatedWait => WaitEstimator.Estimate(Waiting + 1, EffectiveStaff, AvailableAgents, AverageHandleMs);
 }
 
 /// <summary>One agent's routing state.</summary>

@@ -398,10 +398,10 @@ public sealed class InMemoryQueueStore : IQueueStore
                 }
             }
 
-            var (staffed, available) = Staffing(queue);
+            var (staffed, available, effective) = Staffing(queue);
             return Task.FromResult<CallPosition?>(new CallPosition(
                 call.Id, call.Queue, call.State == CallState.Waiting, position, queue.Waiting.Count, staffed, available,
-                Aht(queue), call.EnqueuedMs, call.Agent));
+                effective, Aht(queue), call.EnqueuedMs, call.Agent));
         }
     }
 
@@ -449,6 +449,7 @@ public sealed class InMemoryQueueStore : IQueueStore
                 LongestWaitMs = longest,
                 AverageHandleMs = Aht(q),
                 AgentsByState = byState,
+                EffectiveStaff = Staffing(q).Effective,
             });
         }
     }
@@ -475,14 +476,16 @@ public sealed class InMemoryQueueStore : IQueueStore
 
     private static double Aht(QueueRec q) => q.AhtMs > 0 ? q.AhtMs : q.Config.InitialHandleTime.TotalMilliseconds;
 
-    private static (int Staffed, int Available) Staffing(QueueRec q)
+    private static (int Staffed, int Available, double Effective) Staffing(QueueRec q)
     {
         int staffed = 0, available = 0;
+        double effective = 0;
         foreach (var a in q.Agents)
         {
             if (a.State is not (AgentState.LoggedOut or AgentState.Paused))
             {
                 staffed++;
+                effective += 1.0 / a.Queues.Length;
             }
 
             if (a.State == AgentState.Available)
@@ -491,7 +494,7 @@ public sealed class InMemoryQueueStore : IQueueStore
             }
         }
 
-        return (staffed, available);
+        return (staffed, available, effective);
     }
 
     /// <summary>The call enters (or re-enters) <paramref name="queue"/> at <paramref name="now"/>: escalation restarts there.</summary>

@@ -36,11 +36,12 @@ public sealed class AcdRouterTests
     public async Task Metrics_CountersAndGauges_PublishedOnAcdRoutingMeter()
     {
         var clock = Cfg.Clock();
-        using var metrics = new RoutingMetrics();
-        using var offered = new MetricCollector<long>(null, RoutingMetrics.MeterName, "acd_queue_calls_offered_total");
-        using var withinSl = new MetricCollector<long>(null, RoutingMetrics.MeterName, "acd_queue_calls_answered_within_sl_total");
-        using var waiting = new MetricCollector<double>(null, RoutingMetrics.MeterName, "acd_queue_calls_waiting");
-        using var agents = new MetricCollector<int>(null, RoutingMetrics.MeterName, "acd_agents");
+        using var meters = new TestMeterFactory();
+        using var metrics = new RoutingMetrics(meters);
+        using var offered = new MetricCollector<long>(meters, RoutingMetrics.MeterName, "acd_queue_calls_offered_total");
+        using var withinSl = new MetricCollector<long>(meters, RoutingMetrics.MeterName, "acd_queue_calls_answered_within_sl_total");
+        using var waiting = new MetricCollector<double>(meters, RoutingMetrics.MeterName, "acd_queue_calls_waiting");
+        using var agents = new MetricCollector<int>(meters, RoutingMetrics.MeterName, "acd_agents");
         var router = new AcdRouter(new InMemoryQueueStore(clock), new RoutingOptions { NodeId = "n1" }, clock, metrics: metrics);
         await router.LoadAsync(Cfg.Config([Cfg.Queue("q")], Cfg.Agent("a1", ("sales", 5))));
         await router.LoginAsync("a1");
@@ -62,8 +63,9 @@ public sealed class AcdRouterTests
     public async Task Refused_BadRequest_CountedNotThrown()
     {
         var clock = Cfg.Clock();
-        using var metrics = new RoutingMetrics();
-        using var rejected = new MetricCollector<long>(null, RoutingMetrics.MeterName, "acd_routing_rejected_requests_total");
+        using var meters = new TestMeterFactory();
+        using var metrics = new RoutingMetrics(meters);
+        using var rejected = new MetricCollector<long>(meters, RoutingMetrics.MeterName, "acd_routing_rejected_requests_total");
         var router = new AcdRouter(new InMemoryQueueStore(clock), new RoutingOptions { NodeId = "n1" }, clock, metrics: metrics);
         await router.LoadAsync(Cfg.Config([Cfg.Queue("q")]));
 

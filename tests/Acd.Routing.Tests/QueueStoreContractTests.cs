@@ -509,6 +509,26 @@ public abstract class QueueStoreContractTests
     }
 
     [Fact]
+    public async Task Ewt_AgentSharedBetweenQueues_CountsAsShare()
+    {
+        var store = await Load(Cfg.Config([Cfg.Queue("qa") with { InitialHandleTime = TimeSpan.FromSeconds(100) }, Cfg.Queue("qb", "support")],
+            Cfg.Agent("both", ("sales", 5), ("support", 5)), Cfg.Agent("only", ("sales", 5))));
+        await LoginAll(store, "both", "only");
+        foreach (var c in new[] { "c1", "c2", "c3" })
+        {
+            foreach (var o in (await store.EnqueueAsync(Cfg.Call(c, "qa"))).Offers)
+            {
+                await store.CompleteReservationAsync(o.CallId!, o.AgentId!, ReservationOutcome.Accepted);
+            }
+        }
+
+        var p = (await store.GetCallPositionAsync("c3"))!;
+        Assert.Equal((2, 1.5), (p.StaffedAgents, p.EffectiveStaff));
+        Assert.Equal(TimeSpan.FromMilliseconds(100_000 / 1.5), p.EstimatedWait);
+        Assert.Equal(1.5, (await store.GetQueueSnapshotAsync("qa"))!.EffectiveStaff);
+    }
+
+    [Fact]
     public async Task Statistics_CountOfferedAnsweredAbandonedServiceLevelAndTimes()
     {
         var store = await Load(Cfg.Config([Cfg.Queue("q")], Cfg.Agent("a1", ("sales", 5)), Cfg.Agent("a2", ("sales", 5))));

@@ -41,8 +41,9 @@ public sealed class RedisFaultTests : IAsyncLifetime
     [Fact]
     public async Task Unreachable_Briefly_DecisionsWaitRetryAndNothingIsLost()
     {
-        using var metrics = new RoutingMetrics();
-        using var errors = new MetricCollector<long>(null, RoutingMetrics.MeterName, "acd_redis_errors_total");
+        using var meters = new TestMeterFactory();
+        using var metrics = new RoutingMetrics(meters);
+        using var errors = new MetricCollector<long>(meters, RoutingMetrics.MeterName, "acd_redis_errors_total");
         await using var mux = await ConnectionMultiplexer.ConnectAsync(_server.ConnectionString.Replace("asyncTimeout=2000", "asyncTimeout=500", StringComparison.Ordinal));
         var store = new RedisQueueStore(mux, RedisStoreFixture.UniqueOptions() with { MaxBackoff = TimeSpan.FromMilliseconds(200) }, TimeProvider.System, metrics: metrics);
         Assert.Empty(await store.LoadAsync(Config()));

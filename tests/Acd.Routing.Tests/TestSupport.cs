@@ -55,3 +55,25 @@ internal static class Cfg
         return Xunit.Assert.Single(r.Offers);
     }
 }
+
+/// <summary>Scopes meters to one test so parallel tests' "Acd.Routing" meters do not mix in a MetricCollector.</summary>
+public sealed class TestMeterFactory : System.Diagnostics.Metrics.IMeterFactory
+{
+    private readonly List<System.Diagnostics.Metrics.Meter> _meters = [];
+
+    public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var meter = new System.Diagnostics.Metrics.Meter(new System.Diagnostics.Metrics.MeterOptions(options.Name) { Version = options.Version, Scope = this });
+        _meters.Add(meter);
+        return meter;
+    }
+
+    public void Dispose()
+    {
+        foreach (var m in _meters)
+        {
+            m.Dispose();
+        }
+    }
+}
