@@ -26,14 +26,14 @@ public sealed class RoutingSimTool : IBenchTool
         var seed = int.Parse(Option(args, "--seed", "1"), CultureInfo.InvariantCulture);
         Console.WriteLine($"# routing-sim {DateTime.UtcNow:u}: {hours} h virtual, {agents} agents, {rate} calls/h, seed {seed}, staffing cut 25% at {hours / 2} h");
         Console.WriteLine();
-        Console.WriteLine("| strategy | offered | answered | SL (20 s) | ASA s | abandon % | occupancy % | EWT MAE s | EWT bias s | naive EWT MAE s | wall ms |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| strategy | offered | answered | SL (20 s) | ASA s | abandon % | occupancy % | EWT MAE s | EWT bias s | naive MAE s | naive bias s | wall ms |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var strategy in RoutingStrategies.BuiltInNames.Order(StringComparer.Ordinal))
         {
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var r = new Simulation(strategy, hours, agents, rate, seed).RunAsync().GetAwaiter().GetResult();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {strategy} | {r.Offered} | {r.Answered} | {r.ServiceLevel:P1} | {r.Asa:F1} | {r.AbandonRate:P1} | {r.Occupancy:P1} | {r.EwtMae:F1} | {r.EwtBias:F1} | {r.NaiveMae:F1} | {sw.ElapsedMilliseconds} |"));
+                $"| {strategy} | {r.Offered} | {r.Answered} | {r.ServiceLevel:P1} | {r.Asa:F1} | {r.AbandonRate:P1} | {r.Occupancy:P1} | {r.EwtMae:F1} | {r.EwtBias:F1} | {r.NaiveMae:F1} | {r.NaiveBias:F1} | {sw.ElapsedMilliseconds} |"));
         }
 
         return 0;
@@ -45,7 +45,7 @@ public sealed class RoutingSimTool : IBenchTool
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 
-    internal sealed record SimResult(long Offered, long Answered, double ServiceLevel, double Asa, double AbandonRate, double Occupancy, double EwtMae, double EwtBias, double NaiveMae);
+    internal sealed record SimResult(long Offered, long Answered, double ServiceLevel, double Asa, double AbandonRate, double Occupancy, double EwtMae, double EwtBias, double NaiveMae, double NaiveBias);
 
     private sealed class Simulation(string strategy, double hours, int agentCount, double ratePerHour, int seed)
     {
@@ -67,6 +67,7 @@ public sealed class RoutingSimTool : IBenchTool
         private double _errSum;
         private double _absErrSum;
         private double _naiveAbsErrSum;
+        private double _naiveErrSum;
         private long _errN;
 
         private long Now => _clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -154,7 +155,7 @@ public sealed class RoutingSimTool : IBenchTool
             var slDen = answered + abandoned - shortAb;
             return new SimResult(offered, answered, slDen == 0 ? 1 : (double)within / slDen, answered == 0 ? 0 : waitSum / 1000.0 / answered,
                 offered == 0 ? 0 : (double)abandoned / offered, _staffedMs == 0 ? 0 : _busyMs / _staffedMs,
-                _errN == 0 ? 0 : _absErrSum / _errN, _errN == 0 ? 0 : _errSum / _errN, _errN == 0 ? 0 : _naiveAbsErrSum / _errN);
+                _errN == 0 ? 0 : _absErrSum / _errN, _errN == 0 ? 0 : _errSum / _errN, _errN == 0 ? 0 : _naiveAbsErrSum / _errN, _errN == 0 ? 0 : _naiveErrSum / _errN);
         }
 
         private RoutingConfig Config()
@@ -287,6 +288,7 @@ public sealed class RoutingSimTool : IBenchTool
                         _errSum += err / 1000;
                         _absErrSum += Math.Abs(err) / 1000;
                         _naiveAbsErrSum += Math.Abs(p.Naive - e.WaitMs) / 1000;
+                        _naiveErrSum += (p.Naive - e.WaitMs) / 1000;
                         _errN++;
                         break;
                     case RoutingEventKind.AgentStateChanged:
