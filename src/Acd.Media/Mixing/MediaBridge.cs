@@ -1,3 +1,4 @@
+using Acd.Media.Clock;
 using Acd.Media.Codecs;
 using Acd.Media.Recording;
 using Acd.Media.Rtp;
@@ -26,8 +27,44 @@ public sealed class MediaBridge : IMediaForwarder, IDisposable
     /// <summary>The agent (recorded on the right channel).</summary>
     public MediaLeg Agent { get; }
 
+    private PacedStreamHandle? _recording;
+
     /// <summary>The active recorder, if any.</summary>
     public CallRecorder? Recorder { get; set; }
+
+    /// <summary>
+    /// Starts recording the call to <paramref name="path"/> (stereo WAV: caller left, agent right), paced by
+    /// <paramref name="scheduler"/>. Call after answer; the path goes into the call record.
+    /// </summary>
+    public CallRecorder StartRecording(string path, MediaScheduler scheduler, MediaMetrics? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(scheduler);
+        if (Recorder is not null)
+        {
+            throw new InvalidOperationException($"The call is already being recorded to '{Recorder.Path}'.");
+        }
+
+        var recorder = CallRecorder.Start(path, metrics);
+        _recording = scheduler.Add(recorder);
+        Recorder = recorder;
+        return recorder;
+    }
+
+    /// <summary>Stops recording and completes the file; returns its path, or null when not recording.</summary>
+    public async Task<string?> StopRecordingAsync()
+    {
+        var recorder = Recorder;
+        if (recorder is null)
+        {
+            return null;
+        }
+
+        Recorder = null;
+        _recording?.Dispose();
+        _recording = null;
+        await recorder.StopAsync();
+        return recorder.Path;
+    }
 
     /// <summary>Whether the last relayed frames needed transcoding.</summary>
     public bool Transcoding => Caller.Law != Agent.Law;

@@ -203,4 +203,39 @@ public class BridgeTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public async Task StartRecording_ThroughScheduler_WritesAndStopReturnsPath()
+    {
+        using var metrics = new MediaMetrics();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var scheduler = new Acd.Media.Clock.MediaScheduler(time.TimestampFrequency);
+        var path = Path.Combine(Path.GetTempPath(), $"acd-rec-{Guid.NewGuid():N}.wav");
+        try
+        {
+            var caller = Leg(metrics);
+            var agent = Leg(metrics);
+            using var bridge = new MediaBridge(caller, agent);
+            var recorder = bridge.StartRecording(path, scheduler, metrics);
+            Assert.Throws<InvalidOperationException>(() => bridge.StartRecording(path, scheduler));
+            for (var ms = 0; ms < 1000; ms++)
+            {
+                if (ms % 20 == 0)
+                {
+                    caller.OnRtp(Packet(0, (ushort)ms, (uint)(ms * 8), 1, new byte[160]), 0);
+                }
+
+                scheduler.RunDue(time.GetTimestamp());
+                time.Advance(TimeSpan.FromMilliseconds(1));
+            }
+
+            Assert.Equal(path, await bridge.StopRecordingAsync());
+            Assert.Equal(50, recorder.FramesWritten);
+            Assert.Null(await bridge.StopRecordingAsync());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
