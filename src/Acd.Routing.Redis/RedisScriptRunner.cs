@@ -18,6 +18,7 @@ internal sealed class RedisScriptRunner
     private readonly TimeProvider _time;
     private readonly RoutingMetrics? _metrics;
     private readonly ILogger _logger;
+    private readonly byte[] _sha1;
 
     public RedisScriptRunner(IConnectionMultiplexer redis, string script, RedisRoutingOptions options, TimeProvider time, RoutingMetrics? metrics, ILogger logger)
     {
@@ -28,6 +29,9 @@ internal sealed class RedisScriptRunner
         _time = time;
         _metrics = metrics;
         _logger = logger;
+#pragma warning disable CA5350 // SHA-1 is how Redis names a cached script (EVALSHA), not a security measure.
+        _sha1 = System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(script));
+#pragma warning restore CA5350
     }
 
     /// <summary>Outages seen (each failed attempt).</summary>
@@ -45,7 +49,18 @@ internal sealed class RedisScriptRunner
             var t0 = Stopwatch.GetTimestamp();
             try
             {
-                var result = await _db.ScriptEvaluateAsync(_script, _keys, args()).ConfigureAwait(false);
+                RedisResult result;
+                var values = args();
+                try
+                {
+                    // EVALSHA: only the 20-byte digest travels; the body is sent once per server (and after a restart).
+                    result = await _db.ScriptEvaluateAsync(_sha1, _keys, values).ConfigureAwait(false);
+                }
+                catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+                {
+                    result = await _db.ScriptEvaluateAsync(_script, _keys, values).ConfigureAwait(false);
+                }
+
                 _metrics?.RecordRedisCommand(Stopwatch.GetElapsedTime(t0));
                 return (result, attempt);
             }

@@ -218,8 +218,8 @@ local function merge_req(qreq, ext)
   return table.concat(parts, ',')
 end
 
-local function enter_queue(cid, q)
-  local qc = queue_conf(q)
+local function enter_queue(cid, q, qc)
+  qc = qc or queue_conf(q)
   local ck = P .. 'c:' .. cid
   local ext = redis.call('HGET', ck, 'ext')
   redis.call('HSET', ck, 'q', q, 'qent', S(now), 'step', -1, 'cap', NOCAP, 'req', merge_req(qc.req, ext))
@@ -456,7 +456,7 @@ elseif op == 'enqueue' then
   local seq = redis.call('INCR', P .. 'seq')
   redis.call('HSET', ck, 'prio', p, 'enq', S(now), 'seq', seq, 'mem', string.format('%012d', seq) .. cid, 'ext', ext, 'node', node, 'agent', '', 'lost', '0')
   redis.call('SADD', P .. 'nc:' .. node, cid)
-  enter_queue(cid, q)
+  enter_queue(cid, q, qc)
   return done()
 elseif op == 'abandon' then
   local cid = ARGV[4]

@@ -45,7 +45,7 @@ public sealed class RoutingLatencyTool : IBenchTool
         if (which is "both" or "redis")
         {
             await using var server = await RedisServer.StartAsync();
-            await using var mux = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
+            await using var mux = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
             foreach (var waiting in waitingList)
             {
                 var options = new RedisRoutingOptions { KeyPrefix = "{bench" + waiting.ToString(CultureInfo.InvariantCulture) + "}:" };
@@ -66,6 +66,10 @@ public sealed class RoutingLatencyTool : IBenchTool
                 }
 
                 Row("redis PING (baseline)", waiting, "PING", ping);
+                var stats = (await mux.GetServer(mux.GetEndPoints()[0]).InfoAsync("commandstats")).SelectMany(g => g)
+                    .FirstOrDefault(p => p.Key == "cmdstat_evalsha").Value;
+                Console.WriteLine($"|  | {waiting} | server-side EVALSHA (INFO commandstats, setup and undo included) | {stats} | | | | |");
+                await mux.GetServer(mux.GetEndPoints()[0]).ConfigResetStatisticsAsync();
                 await server.FlushAsync();
             }
         }
