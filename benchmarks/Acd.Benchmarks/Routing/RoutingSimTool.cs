@@ -10,6 +10,7 @@ namespace Acd.Benchmarks.Routing;
 /// times and caller patience (abandonment), agents answering after ringing, wrap-up, and a staffing cut of 25%
 /// half-way. Reports per strategy: service level, ASA, abandon rate, occupancy, and the EWT error (the estimate
 /// given at arrival vs the actual wait of answered calls), against a naive estimate that keeps the starting staff.
+/// Arrivals and patience use their own random streams, so every strategy sees the same callers.
 /// Usage: routing-sim [--hours 8] [--agents 60] [--rate 1000 (calls/hour)] [--seed 1]
 /// </summary>
 public sealed class RoutingSimTool : IBenchTool
@@ -51,7 +52,9 @@ public sealed class RoutingSimTool : IBenchTool
     {
         private static readonly (string Queue, double Share, double HandleS)[] Mix = [("sales", 0.5, 180), ("support", 0.35, 240), ("spanish", 0.15, 200)];
         private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
-        private readonly Random _rng = new(seed);
+        private readonly Random _arrivals = new(seed);
+        private readonly Random _patience = new(seed + 10);
+        private readonly Random _handles = new(seed + 20);
         private readonly PriorityQueue<Func<Task>, (long, long)> _events = new();
         private long _startMs;
         private readonly Dictionary<string, (double Predicted, double Naive)> _predicted = new(StringComparer.Ordinal);
@@ -203,14 +206,14 @@ public sealed class RoutingSimTool : IBenchTool
             return new RoutingConfig { Skills = ["sales", "support", "spanish"], Queues = queues, Agents = agents, RingNoAnswerLimit = 3 };
         }
 
-        private double Exp(double mean) => -mean * Math.Log(1 - _rng.NextDouble());
+        private static double Exp(Random rng, double mean) => -mean * Math.Log(1 - rng.NextDouble());
 
         private void Schedule(long at, Func<Task> action) => _events.Enqueue(action, (at, ++_seq));
 
         private void ScheduleArrival(string queue)
         {
             var share = Mix.First(m => m.Queue == queue).Share;
-            var at = Now + (long)(Exp(3_600_000 / (ratePerHour * share)));
+            var at = Now + (long)Exp(_arrivals, 3_600_000 / (ratePerHour * share));
             if (at - _startMs > (long)(hours * 3_600_000))
             {
                 return;
@@ -233,7 +236,7 @@ public sealed class RoutingSimTool : IBenchTool
                 }
 
                 Handle(result);
-                var patience = (long)Exp(120_000);
+                var patience = (long)Exp(_patience, 120_000);
                 Schedule(Now + patience, async () =>
                 {
                     if (!_answered.Contains(id))
@@ -272,7 +275,7 @@ public sealed class RoutingSimTool : IBenchTool
 
                             _answered.Add(call);
                             Handle(accepted);
-                            var handle = (long)Exp(Mix.First(m => m.Queue == e.Queue).HandleS * 1000);
+                            var handle = (long)Exp(_handles, Mix.First(m => m.Queue == e.Queue).HandleS * 1000);
                             Schedule(Now + handle, async () =>
                             {
                                 Handle(await _store.EndCallAsync(agent));
