@@ -101,6 +101,11 @@ public sealed partial class SipUserAgent : IDisposable
         {
             _metrics.ParseError(error.Code.ToString());
             Log.ParseError(_logger, source.ToString(), error.ToString());
+            if (error.Code == SipParseErrorCode.UnsupportedVersion)
+            {
+                AnswerUnsupportedVersion(message, source, framing);
+            }
+
             return framing == SipFraming.Datagram;
         }
 
@@ -464,6 +469,35 @@ public sealed partial class SipUserAgent : IDisposable
     {
         _sender.Send(SipResponseWriter.Create(request, peer, status, reason, NewTag(), server: _options.ProductName), peer);
         _metrics.Response(status);
+    }
+
+    /// <summary>
+    /// A request with a well-formed but unknown SIP-Version gets 505 (8.2 / RFC 4475): the request line's version is
+    /// swapped for SIP/2.0 in a copy only to read the headers a response needs; the request itself is not processed.
+    /// </summary>
+    private void AnswerUnsupportedVersion(ReadOnlyMemory<byte> message, in SipPeer source, SipFraming framing)
+    {
+        var span = message.Span;
+        var lineEnd = span.IndexOf("\r\n"u8);
+        if (lineEnd < 8 || span.StartsWith("SIP/"u8))
+        {
+            return;
+        }
+
+        var versionStart = span[..lineEnd].LastIndexOf((byte)' ') + 1;
+        if (versionStart <= 0 || !span[versionStart..lineEnd].StartsWith("SIP/"u8))
+        {
+            return;
+        }
+
+        var copy = new byte[message.Length - (lineEnd - versionStart) + 7];
+        span[..versionStart].CopyTo(copy);
+        "SIP/2.0"u8.CopyTo(copy.AsSpan(versionStart));
+        span[lineEnd..].CopyTo(copy.AsSpan(versionStart + 7));
+        if (SipMessageParser.TryParse(copy, framing, _limits, out var request, out _) && request!.TryGetTopVia(out var via))
+        {
+            RespondStateless(request, SipResponseWriter.ResponsePeer(via, source), 505, "Version Not Supported");
+        }
     }
 
     internal static string NewTag()
