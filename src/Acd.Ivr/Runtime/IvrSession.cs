@@ -193,6 +193,11 @@ public sealed class IvrSession : IExpressionScope
 
             if (step.Outcome is { } outcome)
             {
+                if (Volatile.Read(ref _ended) != 0)
+                {
+                    return await HungUpAsync(machine);
+                }
+
                 var node = _state.Name;
                 await machine.FireAsync(IvrMachineFactory.Done);
                 Interlocked.Exchange(ref _ended, 1);

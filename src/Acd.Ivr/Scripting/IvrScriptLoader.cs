@@ -213,7 +213,8 @@ public static partial class IvrScriptLoader
 
             if (_diagnostics.Count > 0 || start is null)
             {
-                return new IvrLoadResult(null, _diagnostics);
+                // File order reads best; the sort is stable so equal positions keep discovery order.
+                return new IvrLoadResult(null, [.. _diagnostics.OrderBy(d => d.Location.Line).ThenBy(d => d.Location.Column)]);
             }
 
             var end = new EndNode(new SourceLocation(file, 1, 1));

@@ -153,12 +153,18 @@ public static class IvrSimulator
                 if (entry.Length > 0)
                 {
                     Add("press", entry);
+                    var accepted = 0;
                     foreach (var digit in entry)
                     {
-                        session.PostDigit(digit);
+                        accepted += session.PostDigit(digit) ? 1 : 0;
                     }
 
-                    return;
+                    if (accepted > 0)
+                    {
+                        return;
+                    }
+
+                    Add("input", $"'{entry}' has no DTMF keys (0-9, *, #, A-D): treated as silence");
                 }
             }
 
