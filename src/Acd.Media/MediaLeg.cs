@@ -185,61 +185,77 @@ public sealed class MediaLeg : IPacedStream
     /// <summary>The pacing loop's 20 ms tick: send the next frame of the source or of queued digits.</summary>
     public void OnTick(in PacingTick tick)
     {
-        var finished = false;
+        bool finished;
         lock (_gate)
         {
-            var media = Media;
-            if (media is null || !media.CanSend || Sink is not { } sink)
-            {
-                _source?.Skip(1 + tick.MissedFrames);
-                return;
-            }
-
-            if (tick.MissedFrames > 0)
-            {
-                Send.Skip(tick.MissedFrames * G711.SamplesPerFrame);
-                _source?.Skip(tick.MissedFrames);
-            }
-
-            if (media.TelephoneEventPayloadType is { } te && _eventSender.Active)
-            {
-                Span<byte> payload = stackalloc byte[TelephoneEvent.Size];
-                if (_eventSender.TryNext(payload, out var starts))
-                {
-                    if (starts)
-                    {
-                        _eventTimestamp = Send.NextTimestamp;
-                    }
-
-                    var n = Send.WriteEvent(_packet, te, starts, _eventTimestamp, payload);
-                    Send.Skip(G711.SamplesPerFrame);
-                    _source?.Skip(1);
-                    Transmit(sink, n);
-                    return;
-                }
-            }
-
-            if (_source is null)
-            {
-                return;
-            }
-
-            if (!_source.ReadFrame(media.Codec, _frame))
-            {
-                _source = null;
-                finished = true;
-            }
-            else
-            {
-                var length = Send.WriteMedia(_packet, media.PayloadType, _frame, G711.SamplesPerFrame);
-                Transmit(sink, length);
-            }
+            finished = TickLocked(tick);
         }
 
         if (finished)
         {
             PlaybackFinished?.Invoke(this, PlaybackEnd.Completed);
         }
+    }
+
+    // Returns true when the source finished on this tick.
+    private bool TickLocked(in PacingTick tick)
+    {
+        var media = Media;
+        if (media is null || !media.CanSend || Sink is not { } sink)
+        {
+            // On hold or no remote yet: playback keeps time (and can finish) without sending.
+            if (_source is null)
+            {
+                return false;
+            }
+
+            _source.Skip(tick.MissedFrames);
+            return !_source.ReadFrame(media?.Codec ?? G711Law.MuLaw, _frame) && EndSource();
+        }
+
+        if (tick.MissedFrames > 0)
+        {
+            Send.Skip(tick.MissedFrames * G711.SamplesPerFrame);
+            _source?.Skip(tick.MissedFrames);
+        }
+
+        if (media.TelephoneEventPayloadType is { } te && _eventSender.Active)
+        {
+            Span<byte> payload = stackalloc byte[TelephoneEvent.Size];
+            if (_eventSender.TryNext(payload, out var starts))
+            {
+                if (starts)
+                {
+                    _eventTimestamp = Send.NextTimestamp;
+                }
+
+                var n = Send.WriteEvent(_packet, te, starts, _eventTimestamp, payload);
+                Send.Skip(G711.SamplesPerFrame);
+                _source?.Skip(1);
+                Transmit(sink, n);
+                return false;
+            }
+        }
+
+        if (_source is null)
+        {
+            return false;
+        }
+
+        if (!_source.ReadFrame(media.Codec, _frame))
+        {
+            return EndSource();
+        }
+
+        var length = Send.WriteMedia(_packet, media.PayloadType, _frame, G711.SamplesPerFrame);
+        Transmit(sink, length);
+        return false;
+    }
+
+    private bool EndSource()
+    {
+        _source = null;
+        return true;
     }
 
     /// <summary>

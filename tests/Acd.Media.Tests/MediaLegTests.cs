@@ -183,3 +183,21 @@ public class MediaLegTests
         Assert.Empty(sink.Datagrams);
     }
 }
+
+public class MediaLegHoldTests
+{
+    [Fact]
+    public void OnTick_PromptOnHeldLeg_FinishesOnTimeWithoutSending()
+    {
+        using var metrics = new MediaMetrics();
+        var sink = new TestSink();
+        var leg = MediaLegTests.Leg(metrics, sink: sink);
+        leg.Configure(new NegotiatedMedia { Codec = G711Law.MuLaw, Direction = SdpDirection.Inactive });
+        var ends = new List<PlaybackEnd>();
+        leg.PlaybackFinished += (_, e) => ends.Add(e);
+        leg.Play(new PromptPlayer([Prompt.FromSamples("p", new short[160 * 3])]));
+        MediaLegTests.Tick(leg, 4);
+        Assert.Empty(sink.Datagrams);
+        Assert.Equal([PlaybackEnd.Completed], ends);
+    }
+}

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Acd.Media.Dtmf;
 
 /// <summary>Acceptance rules of the in-band detector; defaults follow the usual ITU-T Q.24 practice.</summary>
@@ -109,6 +111,12 @@ public sealed class DtmfDetector
     private readonly double _relativePeak;
     private readonly double _minimumPower;
     private readonly DtmfDetectorOptions _options;
+    private readonly Vector256<double> _lowCoefficients;
+    private readonly Vector256<double> _highCoefficients;
+    private Vector256<double> _low1;
+    private Vector256<double> _low2;
+    private Vector256<double> _high1;
+    private Vector256<double> _high2;
     private double _energy;
     private int _count;
     private char _previousHit;
@@ -139,6 +147,8 @@ public sealed class DtmfDetector
             _blockAdvance[i] = w * _blockSize;
         }
 
+        _lowCoefficients = Vector256.Create(_coefficients[0], _coefficients[1], _coefficients[2], _coefficients[3]);
+        _highCoefficients = Vector256.Create(_coefficients[4], _coefficients[5], _coefficients[6], _coefficients[7]);
         _normalTwist = Math.Pow(10, _options.NormalTwistDb / 10);
         _reverseTwist = Math.Pow(10, _options.ReverseTwistDb / 10);
         _relativePeak = Math.Pow(10, _options.RelativePeakDb / 10);
@@ -157,36 +167,59 @@ public sealed class DtmfDetector
     /// </summary>
     public int Process(ReadOnlySpan<short> samples, Span<char> digits)
     {
+        // The eight filters run as two 4-wide vectors (low group, high group): one multiply-add per group per sample.
         var found = 0;
+        var lowCoefficients = _lowCoefficients;
+        var highCoefficients = _highCoefficients;
+        var low1 = _low1;
+        var low2 = _low2;
+        var high1 = _high1;
+        var high2 = _high2;
+        var energy = _energy;
+        var count = _count;
         for (var n = 0; n < samples.Length; n++)
         {
             double x = samples[n];
-            _energy += x * x;
-            for (var i = 0; i < 8; i++)
+            energy += x * x;
+            var xv = Vector256.Create(x);
+            var low = xv + (lowCoefficients * low1) - low2;
+            low2 = low1;
+            low1 = low;
+            var high = xv + (highCoefficients * high1) - high2;
+            high2 = high1;
+            high1 = high;
+            if (++count == _blockSize)
             {
-                var s = x + (_coefficients[i] * _s1[i]) - _s2[i];
-                _s2[i] = _s1[i];
-                _s1[i] = s;
-            }
-
-            if (++_count == _blockSize)
-            {
+                low1.CopyTo(_s1);
+                high1.CopyTo(_s1, 4);
+                low2.CopyTo(_s2);
+                high2.CopyTo(_s2, 4);
+                _energy = energy;
                 var digit = EndBlock();
                 if (digit != '\0' && found < digits.Length)
                 {
                     digits[found++] = digit;
                 }
+
+                low1 = low2 = high1 = high2 = Vector256<double>.Zero;
+                energy = 0;
+                count = 0;
             }
         }
 
+        _low1 = low1;
+        _low2 = low2;
+        _high1 = high1;
+        _high2 = high2;
+        _energy = energy;
+        _count = count;
         return found;
     }
 
     /// <summary>Forgets any partial block and tone in progress.</summary>
     public void Reset()
     {
-        Array.Clear(_s1);
-        Array.Clear(_s2);
+        _low1 = _low2 = _high1 = _high2 = Vector256<double>.Zero;
         _energy = 0;
         _count = 0;
         _previousHit = '\0';
