@@ -60,11 +60,12 @@ public sealed class RedisQueueStore : IQueueStore
         }
 
         var p = _options.KeyPrefix;
-        var batch = new List<Task>
+        var batch = new List<Task> { _db.HashSetAsync(p + "cfg", "rnalimit", config.RingNoAnswerLimit) };
+        if (config.Skills.Count > 0)
         {
-            _db.HashSetAsync(p + "cfg", "rnalimit", config.RingNoAnswerLimit),
-            _db.SetAddAsync(p + "skills", config.Skills.Select(s => (RedisValue)s).ToArray()),
-        };
+            batch.Add(_db.SetAddAsync(p + "skills", config.Skills.Select(s => (RedisValue)s).ToArray()));
+        }
+
         foreach (var q in config.Queues)
         {
             batch.Add(_db.SetAddAsync(p + "queues", q.Name));
