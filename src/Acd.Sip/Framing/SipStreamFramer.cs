@@ -17,6 +17,8 @@ public sealed class SipStreamFramer
     private readonly SipParserLimits _limits;
     private readonly bool _reportLoneCrlfAsPong;
     private long _scanned;
+    private SequencePosition _scanPosition;
+    private int _tail; // the last three bytes scanned (low byte most recent), to match a terminator split across segments
     private long _frameLength = -1;
     private SipParseError _fault;
 
@@ -65,9 +67,10 @@ public sealed class SipStreamFramer
         }
 
         frame = buffer.Slice(0, _frameLength);
-        buffer = buffer.Slice(_frameLength);
+        buffer = buffer.Slice(frame.End);
         _frameLength = -1;
         _scanned = 0;
+        _tail = 0;
         return SipFrameStatus.Message;
     }
 
@@ -135,12 +138,10 @@ public sealed class SipStreamFramer
     private bool TryFindFrameLength(in ReadOnlySequence<byte> buffer, out SipParseError error)
     {
         error = default;
-        var start = Math.Max(0, _scanned - 3);
-        var reader = new SequenceReader<byte>(buffer.Slice(start));
-        if (!reader.TryReadTo(out ReadOnlySequence<byte> _, HeaderTerminator, advancePastDelimiter: true))
+        var headerLength = ScanForHeaderEnd(buffer);
+        if (headerLength < 0)
         {
-            _scanned = buffer.Length;
-            if (buffer.Length > _limits.MaxMessageBytes)
+            if (_scanned > _limits.MaxMessageBytes)
             {
                 error = Error(buffer, SipParseErrorCode.MessageTooLarge, 513, "header section larger than the maximum message size", _limits.MaxMessageBytes);
             }
@@ -148,7 +149,6 @@ public sealed class SipStreamFramer
             return false;
         }
 
-        var headerLength = start + reader.Consumed;
         if (headerLength > _limits.MaxMessageBytes)
         {
             error = Error(buffer, SipParseErrorCode.MessageTooLarge, 513, "header section larger than the maximum message size", _limits.MaxMessageBytes);
@@ -200,6 +200,54 @@ public sealed class SipStreamFramer
             }
         }
     }
+
+    /// <summary>
+    /// Continues the search for CRLF CRLF where the previous call stopped (a stored position, so growing
+    /// buffers of many small segments are scanned once: O(n) overall). Returns the header section length or -1.
+    /// </summary>
+    private long ScanForHeaderEnd(in ReadOnlySequence<byte> buffer)
+    {
+        var rest = _scanned == 0 ? buffer : buffer.Slice(_scanPosition);
+        var position = rest.Start;
+        while (rest.TryGet(ref position, out var memory))
+        {
+            var span = memory.Span;
+            var from = 0;
+            while (true)
+            {
+                var lf = span[from..].IndexOf((byte)'\n');
+                if (lf < 0)
+                {
+                    break;
+                }
+
+                var i = from + lf;
+                if (Before(span, i, 1) == '\r' && Before(span, i, 2) == '\n' && Before(span, i, 3) == '\r')
+                {
+                    var length = _scanned + i + 1;
+                    _scanned = 0;
+                    _tail = 0;
+                    return length;
+                }
+
+                from = i + 1;
+            }
+
+            for (var k = Math.Max(0, span.Length - 3); k < span.Length; k++)
+            {
+                _tail = ((_tail << 8) | span[k]) & 0xFFFFFF;
+            }
+
+            _scanned += span.Length;
+        }
+
+        _scanPosition = buffer.End;
+        return -1;
+    }
+
+    /// <summary>The byte <paramref name="back"/> positions before index <paramref name="i"/>, looking into earlier segments through the tail.</summary>
+    private int Before(ReadOnlySpan<byte> span, int i, int back) =>
+        i - back >= 0 ? span[i - back] : (_scanned + i - back < 0 ? -1 : (_tail >> (8 * (back - i - 1))) & 0xFF);
 
     /// <summary>Finds Content-Length ("l" compact form too, folds allowed) in a header section ending in CRLF CRLF.</summary>
     internal static bool TryFindContentLength(ReadOnlySpan<byte> headers, out int contentLength, out SipParseErrorCode code, out int offset)

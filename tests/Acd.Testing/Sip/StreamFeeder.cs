@@ -19,16 +19,15 @@ public static class StreamFeeder
     {
         ArgumentNullException.ThrowIfNull(chunks);
         var framer = new SipStreamFramer(limits, reportPongs);
-        var pending = new List<byte[]>();
+        var received = new GrowingSequence();
         var events = new List<Event>();
-        var status = SipFrameStatus.NeedMoreData;
         foreach (var chunk in chunks)
         {
-            pending.Add(chunk);
-            var buffer = FragmentedSequence.Create([.. pending]);
+            received.Append(chunk);
+            var buffer = received.Current;
             while (true)
             {
-                status = framer.TryReadFrame(ref buffer, out var frame, out var error);
+                var status = framer.TryReadFrame(ref buffer, out var frame, out var error);
                 if (status == SipFrameStatus.NeedMoreData)
                 {
                     break;
@@ -41,17 +40,10 @@ public static class StreamFeeder
                 }
             }
 
-            pending.Clear();
-            if (!buffer.IsEmpty)
-            {
-                foreach (var mem in buffer)
-                {
-                    pending.Add(mem.ToArray());
-                }
-            }
+            received.ConsumeTo(buffer.Start);
         }
 
-        if (pending.Count > 0 && pending.Sum(p => p.Length) > 0)
+        if (!received.Current.IsEmpty)
         {
             events.Add(new Event(SipFrameStatus.NeedMoreData, [], default));
         }

@@ -27,18 +27,21 @@ public static class TortureCorpus
     /// <summary>The bytes of a case ("valid/esc01").</summary>
     public static byte[] Load(string caseName) => File.ReadAllBytes(Path.Combine(Root, caseName + ".dat"));
 
-    /// <summary>The folder that holds Acd.sln, found by walking up from the test binaries.</summary>
+    /// <summary>The folder that holds Acd.sln, found by walking up from the binaries (or else from the working directory).</summary>
     public static string RepositoryRoot()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
         {
-            if (File.Exists(Path.Combine(dir.FullName, "Acd.sln")))
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                return dir.FullName;
+                if (File.Exists(Path.Combine(dir.FullName, "Acd.sln")))
+                {
+                    return dir.FullName;
+                }
             }
         }
 
-        throw new DirectoryNotFoundException("Acd.sln not found above " + AppContext.BaseDirectory);
+        throw new DirectoryNotFoundException("Acd.sln not found above " + AppContext.BaseDirectory + " or " + Environment.CurrentDirectory);
     }
 
     private static string Locate()
