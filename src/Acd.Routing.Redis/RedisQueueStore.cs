@@ -11,7 +11,7 @@ namespace Acd.Routing.Redis;
 /// round trip; atomic), so no agent is reserved twice and no call is offered twice however many nodes decide at
 /// once. Keys are documented in README.md. Built-in strategies only: they run inside the script.
 /// </summary>
-public sealed class RedisQueueStore : IQueueStore
+public sealed class RedisQueueStore : IQueueStore, IRemoteRoutingEvents
 {
     private static readonly string Script = LoadScript("Acd.Routing.Redis.routing.lua");
     private readonly RedisScriptRunner _runner;
@@ -20,6 +20,8 @@ public sealed class RedisQueueStore : IQueueStore
     private readonly ILogger _logger;
     private readonly RedisRoutingOptions _options;
     private readonly IDatabase _db;
+    private readonly IConnectionMultiplexer _redis;
+    private string _selfNode = "";
 
     public RedisQueueStore(IConnectionMultiplexer redis, RedisRoutingOptions options, TimeProvider time, Random? random = null, RoutingMetrics? metrics = null, ILogger<RedisQueueStore>? logger = null)
     {
@@ -37,6 +39,7 @@ public sealed class RedisQueueStore : IQueueStore
         _logger = logger ?? NullLogger<RedisQueueStore>.Instance;
         _runner = new RedisScriptRunner(redis, Script, options, time, metrics, _logger);
         _db = redis.GetDatabase();
+        _redis = redis;
     }
 
     /// <summary>Failed attempts (connection failures and timeouts) that were retried or given up.</summary>
@@ -283,12 +286,40 @@ public sealed class RedisQueueStore : IQueueStore
 
     private RedisValue[] Args(string op, RedisValue[] args)
     {
-        var all = new RedisValue[3 + args.Length];
+        var all = new RedisValue[4 + args.Length];
         all[0] = op;
         all[1] = _time.GetUtcNow().ToUnixTimeMilliseconds();
         all[2] = _random.NextDouble().ToString("R", CultureInfo.InvariantCulture);
-        args.CopyTo(all, 3);
+        all[3] = _selfNode;
+        args.CopyTo(all, 4);
         return all;
+    }
+
+    /// <summary>
+    /// Receives the events of decisions other nodes make about calls this node owns (e.g. another node's agent
+    /// freed and took this node's caller: this node must ring the agent). Also tells the store which node it
+    /// serves, so events about its own calls are not published back to it.
+    /// </summary>
+    public async Task<IAsyncDisposable> SubscribeRemoteAsync(string nodeId, Action<RoutingEvent> onEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onEvent);
+        var channel = RedisChannel.Literal(_options.KeyPrefix + "ev:" + nodeId);
+        var subscriber = _redis.GetSubscriber();
+        Action<RedisChannel, RedisValue> handler = (_, message) =>
+        {
+            if (message.HasValue)
+            {
+                onEvent(ParseEvent(message!));
+            }
+        };
+        await subscriber.SubscribeAsync(channel, handler).ConfigureAwait(false);
+        _selfNode = nodeId;
+        return new Unsubscribe(() => subscriber.UnsubscribeAsync(channel, handler));
+    }
+
+    private sealed class Unsubscribe(Func<Task> action) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await action().ConfigureAwait(false);
     }
 
     private static long Ms(TimeSpan t) => (long)t.TotalMilliseconds;

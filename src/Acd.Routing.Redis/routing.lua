@@ -1,11 +1,13 @@
 -- Acd routing: every decision is one call of this script (one round trip, atomic).
--- KEYS[1] = key prefix with hash tag, e.g. "{acd}:"; ARGV[1] = op, ARGV[2] = now (Unix ms), ARGV[3] = random [0,1).
+-- KEYS[1] = key prefix with hash tag, e.g. "{acd}:"; ARGV[1] = op, ARGV[2] = now (Unix ms), ARGV[3] = random [0,1),
+-- ARGV[4] = the deciding node (events about calls owned by another node are also published to that node's channel).
 -- Returns { error, reason, event... } with events as "kind|time|queue|call|agent|state|wait|handle|detail".
 -- The rules mirror InMemoryQueueStore exactly; the contract test suite runs against both.
 local P = KEYS[1]
 local op = ARGV[1]
 local now = tonumber(ARGV[2])
 local rnd = tonumber(ARGV[3])
+local self_node = ARGV[4]
 local HEADS = 32
 local NOCAP = 10
 local DAY = 86400000
@@ -13,7 +15,12 @@ local ev = {}
 
 local function S(n) return string.format('%.0f', n) end
 local function emit(kind, q, call, agent, st, wait, handle, detail)
-  ev[#ev + 1] = table.concat({ kind, S(now), q or '', call or '', agent or '', st or 0, S(wait or 0), S(handle or 0), detail or '' }, '|')
+  local e = table.concat({ kind, S(now), q or '', call or '', agent or '', st or 0, S(wait or 0), S(handle or 0), detail or '' }, '|')
+  ev[#ev + 1] = e
+  if call and call ~= '' then
+    local owner = redis.call('HGET', P .. 'c:' .. call, 'node')
+    if owner and owner ~= self_node then redis.call('PUBLISH', P .. 'ev:' .. owner, e) end
+  end
 end
 local function fail(code, reason) return { code, reason } end
 local function done() local r = { 0, '' } for i = 1, #ev do r[#r + 1] = ev[i] end return r end
@@ -421,7 +428,7 @@ end
 
 -- operations ------------------------------------------------------------------------------------------------
 if op == 'agent_state' then
-  local aid, target, reason = ARGV[4], tonumber(ARGV[5]), ARGV[6]
+  local aid, target, reason = ARGV[5], tonumber(ARGV[6]), ARGV[7]
   local ak = P .. 'a:' .. aid
   local st = tonumber(redis.call('HGET', ak, 'st'))
   if not st then return fail(1, "unknown agent '" .. aid .. "'") end
@@ -440,7 +447,7 @@ if op == 'agent_state' then
   end
   return done()
 elseif op == 'enqueue' then
-  local cid, q, prio, ext, node = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+  local cid, q, prio, ext, node = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
   local qc = queue_conf(q)
   if not qc.strat then return fail(2, "unknown queue '" .. q .. "'") end
   local ck = P .. 'c:' .. cid
@@ -459,7 +466,7 @@ elseif op == 'enqueue' then
   enter_queue(cid, q, qc)
   return done()
 elseif op == 'abandon' then
-  local cid = ARGV[4]
+  local cid = ARGV[5]
   local ck = P .. 'c:' .. cid
   local c = redis.call('HMGET', ck, 'st', 'q', 'enq', 'agent', 'mem')
   if not c[1] or c[1] == 't' then return fail(3, "call '" .. cid .. "' is not waiting or ringing") end
@@ -487,7 +494,7 @@ elseif op == 'abandon' then
   end
   return done()
 elseif op == 'complete' then
-  local cid, aid, outcome = ARGV[4], ARGV[5], tonumber(ARGV[6])
+  local cid, aid, outcome = ARGV[5], ARGV[6], tonumber(ARGV[7])
   local c = redis.call('HMGET', P .. 'c:' .. cid, 'st', 'agent', 'lost')
   if c[1] ~= 'o' or c[2] ~= aid or c[3] == '1' then
     return fail(7, "agent '" .. aid .. "' holds no reservation for call '" .. cid .. "'")
@@ -495,7 +502,7 @@ elseif op == 'complete' then
   complete(cid, aid, outcome)
   return done()
 elseif op == 'endcall' then
-  local aid = ARGV[4]
+  local aid = ARGV[5]
   local v = redis.call('HMGET', P .. 'a:' .. aid, 'st', 'call')
   if not v[1] then return fail(1, "unknown agent '" .. aid .. "'") end
   if tonumber(v[1]) ~= 3 or not v[2] or v[2] == '' then
@@ -504,7 +511,7 @@ elseif op == 'endcall' then
   end_call(aid, nil)
   return done()
 elseif op == 'due' then
-  local max = tonumber(ARGV[4])
+  local max = tonumber(ARGV[5])
   reap_nodes()
   local processed = 0
   while processed < max do
@@ -524,10 +531,10 @@ elseif op == 'nextdue' then
   if best == nil then return { 0, '' } end
   return { 0, S(best) }
 elseif op == 'heartbeat' then
-  redis.call('ZADD', P .. 'nodes', now + tonumber(ARGV[5]), ARGV[4])
+  redis.call('ZADD', P .. 'nodes', now + tonumber(ARGV[6]), ARGV[5])
   return { 0, '' }
 elseif op == 'load_agent' then
-  local aid, skills, queues = ARGV[4], ARGV[5], ARGV[6]
+  local aid, skills, queues = ARGV[5], ARGV[6], ARGV[7]
   local ak = P .. 'a:' .. aid
   local st = tonumber(redis.call('HGET', ak, 'st'))
   if st == 1 then avail_remove(aid) end
@@ -543,7 +550,7 @@ elseif op == 'load_agent' then
   for _, q in ipairs(split(queues, ',')) do redis.call('SADD', P .. 'qa:' .. q, aid) end
   return done()
 elseif op == 'position' then
-  local cid = ARGV[4]
+  local cid = ARGV[5]
   local c = redis.call('HMGET', P .. 'c:' .. cid, 'st', 'q', 'mem', 'enq', 'agent')
   if not c[1] then return { 0, '' } end
   local q = c[2]
@@ -562,7 +569,7 @@ elseif op == 'position' then
   local qc = queue_conf(q)
   return { 0, '', c[1], q, pos, redis.call('ZCARD', P .. 'qw:' .. q), staffed, avail, S(qc.aht or qc.aht0), c[4], c[5] or '', string.format('%.17g', eff) }
 elseif op == 'snapshot' then
-  local q = ARGV[4]
+  local q = ARGV[5]
   local qc = queue_conf(q)
   if not qc.strat then return { 0, '' } end
   local longest = 0
@@ -586,7 +593,7 @@ elseif op == 'snapshot' then
   r[#r + 1] = string.format('%.17g', eff)
   return r
 elseif op == 'agent' then
-  local aid = ARGV[4]
+  local aid = ARGV[5]
   local v = redis.call('HMGET', P .. 'a:' .. aid, 'st', 'rs', 'since', 'call', 'rna', 'day', 'calls', 'talk')
   if not v[1] then return { 0, '' } end
   local calls, talk = '0', '0'

@@ -61,6 +61,7 @@ public sealed class AcdRouter
     private readonly RoutingMetrics? _metrics;
     private readonly Lock _subscribersGate = new();
     private Channel<RoutingEvent>[] _subscribers = [];
+    private IAsyncDisposable? _remote;
     private string[] _queues = [];
 
     public AcdRouter(IQueueStore store, RoutingOptions options, TimeProvider time, ILogger<AcdRouter>? logger = null, RoutingMetrics? metrics = null)
@@ -189,6 +190,26 @@ public sealed class AcdRouter
         });
     }
 
+    /// <summary>
+    /// On a shared store, starts receiving events of other nodes' decisions about this node's calls (an agent freed
+    /// on another node took one of our callers: we must ring it). Idempotent; <see cref="RunAsync"/> calls it.
+    /// </summary>
+    public async Task StartRemoteEventsAsync(CancellationToken cancellationToken = default)
+    {
+        if (_store is not IRemoteRoutingEvents remote || _remote is not null)
+        {
+            return;
+        }
+
+        _remote = await remote.SubscribeRemoteAsync(_options.NodeId, e =>
+        {
+            foreach (var s in _subscribers)
+            {
+                s.Writer.TryWrite(e);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Heartbeats and processes due items every tick until cancelled (call from a hosted service).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -197,6 +218,7 @@ public sealed class AcdRouter
         {
             try
             {
+                await StartRemoteEventsAsync(cancellationToken).ConfigureAwait(false);
                 await HeartbeatAsync(cancellationToken).ConfigureAwait(false);
                 _metrics?.SetNodeUp(true);
                 RoutingResult result;

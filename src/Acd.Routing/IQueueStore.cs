@@ -41,3 +41,12 @@ public interface IQueueStore
 
     Task<AgentSnapshot?> GetAgentAsync(string agentId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// A shared store whose decisions on one node can concern calls another node owns. The router subscribes with its
+/// node id and republishes those events to its own subscribers (they are not counted in its metrics again).
+/// </summary>
+public interface IRemoteRoutingEvents
+{
+    Task<IAsyncDisposable> SubscribeRemoteAsync(string nodeId, Action<RoutingEvent> onEvent, CancellationToken cancellationToken = default);
+}

@@ -106,3 +106,45 @@ public sealed class RedisFaultTests : IAsyncLifetime
         Assert.Null(await survivor.GetNextDueAsync() is { } next && next <= clock.GetUtcNow() ? next : null);
     }
 }
+
+/// <summary>Decisions on one node about another node's calls reach the owning node.</summary>
+public sealed class RemoteEventTests(RedisStoreFixture fixture) : IClassFixture<RedisStoreFixture>
+{
+    [Fact]
+    public async Task AgentFreesOnOtherNode_OwnerNodeReceivesOffer()
+    {
+        var options = RedisStoreFixture.UniqueOptions();
+        var clock = Cfg.Clock();
+        await using var muxB = await ConnectionMultiplexer.ConnectAsync(fixture.Server.ConnectionString);
+        var a = new RedisQueueStore(fixture.Redis, options, clock);
+        var b = new RedisQueueStore(muxB, options, clock);
+        var routerA = new AcdRouter(a, new RoutingOptions { NodeId = "A" }, clock);
+        var routerB = new AcdRouter(b, new RoutingOptions { NodeId = "B" }, clock);
+        Assert.Empty(await routerA.LoadAsync(Cfg.Config([Cfg.Queue("q")], Cfg.Agent("a1", ("sales", 5)))));
+        using var eventsA = routerA.Subscribe();
+        using var eventsB = routerB.Subscribe();
+        await routerA.StartRemoteEventsAsync();
+        await routerB.StartRemoteEventsAsync();
+        await routerA.EnqueueAsync("c1", "q");
+
+        var local = await routerB.LoginAsync("a1");
+
+        Assert.Equal("c1", local.Offer().CallId);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        RoutingEvent received;
+        do
+        {
+            received = await eventsA.Reader.ReadAsync(timeout.Token);
+        }
+        while (received.Kind != RoutingEventKind.Offered);
+
+        Assert.Equal(("c1", "a1"), (received.CallId, received.AgentId));
+        var atB = new List<RoutingEvent>();
+        while (eventsB.Reader.TryRead(out var e))
+        {
+            atB.Add(e);
+        }
+
+        Assert.Single(atB, e => e.Kind == RoutingEventKind.Offered);
+    }
+}
