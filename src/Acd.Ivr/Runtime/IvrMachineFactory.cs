@@ -14,42 +14,19 @@ internal static class IvrMachineFactory
     public const string Done = "done";
     public const string Hangup = "hangup";
 
-    /// <summary>A machine for one call, with state held outside (by the session) and async entry actions.</summary>
-    public static StateMachine<IvrNode, string> Create(IvrScript script, Func<IvrNode> getState, Action<IvrNode> setState, Func<IvrNode, Task>? onEntry, bool includeHangup)
+    /// <summary>
+    /// A machine for one call, with state held outside (by the session). With <paramref name="lazy"/> only the end
+    /// state is configured here; the session calls <see cref="ConfigureNode"/> as the call reaches nodes, so a call
+    /// pays only for the part of the script it visits.
+    /// </summary>
+    public static StateMachine<IvrNode, string> Create(IvrScript script, Func<IvrNode> getState, Action<IvrNode> setState, Func<IvrNode, Task>? onEntry, bool includeHangup, bool lazy = false)
     {
         var machine = new StateMachine<IvrNode, string>(getState, setState, FiringMode.Queued);
-        foreach (var node in script.Nodes)
+        if (!lazy)
         {
-            var state = machine.Configure(node);
-            if (onEntry is not null)
+            foreach (var node in script.Nodes)
             {
-                state.OnEntryAsync(() => onEntry(node), Describe(node));
-            }
-            else
-            {
-                state.OnEntryAsync(static () => Task.CompletedTask, Describe(node));
-            }
-
-            foreach (var edge in node.Edges)
-            {
-                if (ReferenceEquals(edge.Target, node))
-                {
-                    state.PermitReentry(edge.Trigger);
-                }
-                else
-                {
-                    state.Permit(edge.Trigger, edge.Target);
-                }
-            }
-
-            if (node.IsTerminal)
-            {
-                state.Permit(Done, script.End);
-            }
-
-            if (includeHangup)
-            {
-                state.Permit(Hangup, script.End);
+                ConfigureNode(machine, script, node, onEntry, includeHangup);
             }
         }
 
@@ -60,6 +37,42 @@ internal static class IvrMachineFactory
         }
 
         return machine;
+    }
+
+    /// <summary>Configures one node's entry action and outgoing transitions (call once per node and machine).</summary>
+    public static void ConfigureNode(StateMachine<IvrNode, string> machine, IvrScript script, IvrNode node, Func<IvrNode, Task>? onEntry, bool includeHangup)
+    {
+        var state = machine.Configure(node);
+        if (onEntry is not null)
+        {
+            state.OnEntryAsync(() => onEntry(node), Describe(node));
+        }
+        else
+        {
+            state.OnEntryAsync(static () => Task.CompletedTask, Describe(node));
+        }
+
+        foreach (var edge in node.Edges)
+        {
+            if (ReferenceEquals(edge.Target, node))
+            {
+                state.PermitReentry(edge.Trigger);
+            }
+            else
+            {
+                state.Permit(edge.Trigger, edge.Target);
+            }
+        }
+
+        if (node.IsTerminal)
+        {
+            state.Permit(Done, script.End);
+        }
+
+        if (includeHangup)
+        {
+            state.Permit(Hangup, script.End);
+        }
     }
 
     /// <summary>The script as a Mermaid state diagram, generated from the Stateless machine description.</summary>

@@ -47,6 +47,8 @@ public sealed class IvrSession : IExpressionScope
     private int _phase;
     private int _transitionsWithoutInput;
     private Step _pending;
+    private StateMachine<IvrNode, string>? _machine;
+    private bool[] _configured = [];
     private IvrOutcome? _terminalOutcome;
 
     internal IvrSession(IvrScript script, IvrCallInfo call, IIvrMedia media, IIvrQueueInfo queues, IvrObserver? observer, IvrNode start, TimeProvider time, ILogger logger, IvrMetrics metrics, IvrEngineOptions options)
@@ -169,7 +171,10 @@ public sealed class IvrSession : IExpressionScope
 
     private async Task<IvrOutcome> RunLoopAsync()
     {
-        var machine = IvrMachineFactory.Create(Script, () => _state, SetState, EnterAsync, includeHangup: true);
+        var machine = IvrMachineFactory.Create(Script, () => _state, SetState, EnterAsync, includeHangup: true, lazy: true);
+        _machine = machine;
+        _configured = new bool[Script.Nodes.Length];
+        EnsureConfigured(_state);
         await EnterAsync(_state);
         var step = _pending;
         while (true)
@@ -211,6 +216,25 @@ public sealed class IvrSession : IExpressionScope
             }
 
             step = OnEvent(next);
+        }
+    }
+
+    /// <summary>Configures <paramref name="node"/> and every node it can lead to, before any of them is entered.</summary>
+    private void EnsureConfigured(IvrNode node)
+    {
+        Configure(node);
+        foreach (var edge in node.Edges)
+        {
+            Configure(edge.Target);
+        }
+
+        void Configure(IvrNode n)
+        {
+            if (!_configured[n.Index])
+            {
+                _configured[n.Index] = true;
+                IvrMachineFactory.ConfigureNode(_machine!, Script, n, EnterAsync, includeHangup: true);
+            }
         }
     }
 
@@ -258,6 +282,8 @@ public sealed class IvrSession : IExpressionScope
         {
             return;
         }
+
+        EnsureConfigured(node);
 
         _metrics.NodeVisited(Script.Name, node.Name);
         _observer?.NodeEntered(this, node.Name, node.Kind);

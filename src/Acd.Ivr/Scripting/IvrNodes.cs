@@ -57,6 +57,9 @@ internal abstract class IvrNode(string name, IvrNodeKind kind, SourceLocation lo
 
     public SourceLocation Location { get; } = location;
 
+    /// <summary>Position in <see cref="IvrScript"/>'s node array (the end state is last).</summary>
+    public int Index { get; set; }
+
     /// <summary>Outgoing transitions in declaration order.</summary>
     public List<IvrEdge> Edges { get; } = [];
 

@@ -31,6 +31,12 @@ public sealed class IvrScript
         Prompts = prompts;
         LoadedAt = loadedAt;
         NodeByName = nodes.ToFrozenDictionary(n => n.Name, StringComparer.Ordinal);
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            nodes[i].Index = i;
+        }
+
+        end.Index = nodes.Length;
     }
 
     /// <summary>Script name (the <c>name:</c> key, else the file name without extension).</summary>

@@ -7,7 +7,7 @@ namespace Acd.Ivr.Simulation;
 public sealed class VirtualTimeProvider : TimeProvider
 {
     private readonly Lock _lock = new();
-    private readonly List<VirtualTimer> _timers = [];
+    private readonly HashSet<VirtualTimer> _timers = [];
     private DateTimeOffset _now;
 
     public VirtualTimeProvider(DateTimeOffset start)
@@ -132,7 +132,7 @@ public sealed class VirtualTimeProvider : TimeProvider
         }
 
         /// <summary>Called under the owner's lock when the timer fires.</summary>
-        public void Rearm(List<VirtualTimer> timers)
+        public void Rearm(HashSet<VirtualTimer> timers)
         {
             timers.Remove(this);
             if (_period != Timeout.InfiniteTimeSpan && _period > TimeSpan.Zero)
