@@ -23,6 +23,27 @@ public static class AgentTransitions
         return ok;
     }
 
+    /// <summary>
+    /// A transition an agent or supervisor asks for: only to LoggedOut, Available or Paused, and never while the
+    /// agent is ringing (Reserved) or on a call; those end through the reservation or the call.
+    /// </summary>
+    public static bool TryValidateManual(AgentState from, AgentState to, out string? reason)
+    {
+        if (!IsManualTarget(to))
+        {
+            reason = $"{to} is entered only by routing";
+            return false;
+        }
+
+        if (from is AgentState.Reserved or AgentState.OnCall)
+        {
+            reason = $"an agent cannot go from {from} to {to}";
+            return false;
+        }
+
+        return TryValidate(from, to, out reason);
+    }
+
     /// <summary>Short code used in store encodings (Redis hashes).</summary>
     internal static string Code(AgentState state) => ((int)state).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

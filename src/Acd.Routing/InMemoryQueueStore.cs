@@ -149,12 +149,7 @@ public sealed class InMemoryQueueStore : IQueueStore
                 return Task.FromResult(RoutingResult.Fail(RoutingError.UnknownAgent, $"unknown agent '{agentId}'"));
             }
 
-            if (!AgentTransitions.IsManualTarget(state))
-            {
-                return Task.FromResult(RoutingResult.Fail(RoutingError.IllegalTransition, $"{state} is entered only by routing"));
-            }
-
-            if (!AgentTransitions.TryValidate(agent.State, state, out var why))
+            if (!AgentTransitions.TryValidateManual(agent.State, state, out var why))
             {
                 return Task.FromResult(RoutingResult.Fail(RoutingError.IllegalTransition, why!));
             }
