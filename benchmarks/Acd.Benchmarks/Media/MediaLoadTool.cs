@@ -17,12 +17,12 @@ namespace Acd.Benchmarks.Media;
 /// thread to a UDP sink in the same process. Reports packets/s, CPU per 1,000 legs and the send-time error
 /// distribution, then runs a bare-UDP baseline (same sockets, same packet rate, a plain paced loop of SendTo with no
 /// RTP, scheduler or player) and gives the CPU ratio.
-/// Usage: media-load [--legs 2000] [--seconds 20] [--warmup 3] [--prompt path.wav]
+/// Usage: media-load [--legs 2000] [--seconds 20] [--warmup 3] [--threads cores] [--prompt path.wav]
 /// </summary>
 /// <remarks>
-/// The benchmark project does not reference Acd.Transport, so the pacing loop here is the same few lines as
-/// <c>Acd.Transport.Clock.PacingClock.Run</c> (RunDue, then Sleep(1)) and the sink is the same SendTo(span,
-/// SocketAddress) that <c>RtpSession.SendRtp</c> does.
+/// The benchmark project does not reference Acd.Transport, so the pacing loops here are the same few lines as
+/// <c>Acd.Transport.Clock.PacingClock</c> (one wheel per thread, least-loaded placement, RunDue then Sleep(1)) and
+/// the send is the same SendTo(span, SocketAddress) that <c>RtpSession.SendRtp</c> does.
 /// </remarks>
 public sealed class MediaLoadTool : IBenchTool
 {
@@ -36,12 +36,13 @@ public sealed class MediaLoadTool : IBenchTool
         var seconds = double.Parse(Option(args, "--seconds", "20"), CultureInfo.InvariantCulture);
         var warmup = double.Parse(Option(args, "--warmup", "3"), CultureInfo.InvariantCulture);
         var promptPath = Option(args, "--prompt", string.Empty);
+        var threads = int.Parse(Option(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
         var prompt = promptPath.Length > 0
             ? new PromptCache().Get(promptPath).Prompt ?? throw new InvalidOperationException($"Cannot load {promptPath}")
             : ToneGenerator.Build(new ToneSpec("load", 440, 620, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1)));
 
-        Console.WriteLine($"# media-load {DateTime.UtcNow:u}, {Environment.ProcessorCount} cores, {legs} legs, {seconds} s measured after {warmup} s warm-up, prompt {prompt.Name} ({prompt.Duration.TotalSeconds:F1} s, looped)");
+        Console.WriteLine($"# media-load {DateTime.UtcNow:u}, {Environment.ProcessorCount} cores, {legs} legs, {threads} pacing threads, {seconds} s measured after {warmup} s warm-up, prompt {prompt.Name} ({prompt.Duration.TotalSeconds:F1} s, looped)");
         using var sink = new UdpSink();
         var sockets = new Socket[legs];
         for (var i = 0; i < legs; i++)
@@ -52,8 +53,8 @@ public sealed class MediaLoadTool : IBenchTool
 
         try
         {
-            var media = RunMedia(sockets, sink, prompt, seconds, warmup);
-            var bare = RunBare(sockets, sink, seconds, warmup);
+            var media = RunMedia(sockets, sink, prompt, seconds, warmup, threads);
+            var bare = RunBare(sockets, sink, seconds, warmup, threads);
             Console.WriteLine();
             Console.WriteLine("| run | legs | packets/s sent | packets/s at sink | CPU cores | CPU % of a core per 1,000 legs | send error p50 ms | p99 ms | p99.9 ms | max ms | skipped frames (stalls) |");
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -76,71 +77,88 @@ public sealed class MediaLoadTool : IBenchTool
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {name} | {legs} | {r.SentPerSecond:F0} | {r.ReceivedPerSecond:F0} | {r.Cores:F2} | {r.Cores * 100 * 1000 / legs:F1} | {r.P50 * 1000:F2} | {r.P99 * 1000:F2} | {r.P999 * 1000:F2} | {r.Max * 1000:F2} | {r.Skipped} |"));
 
-    private static Result RunMedia(Socket[] sockets, UdpSink sink, Prompt prompt, double seconds, double warmup)
+    private static Result RunMedia(Socket[] sockets, UdpSink sink, Prompt prompt, double seconds, double warmup, int threads)
     {
         using var metrics = new MediaMetrics();
-        var scheduler = new MediaScheduler(Stopwatch.Frequency, metrics: null);
+        var wheels = Enumerable.Range(0, threads).Select(_ => new MediaScheduler(Stopwatch.Frequency)).ToArray();
         var random = new Random(3);
         var handles = new List<PacedStreamHandle>(sockets.Length);
-        var counter = new SendCounter();
+        var counters = wheels.Select(_ => new SendCounter()).ToArray();
         var sinkAddress = sink.EndPoint.Serialize();
-        foreach (var socket in sockets)
+        for (var i = 0; i < sockets.Length; i++)
         {
+            var wheel = i % threads; // least loaded = round robin when all legs start together
             var leg = new MediaLeg("load", RtpSendStream.Create(random), metrics);
             leg.Configure(new NegotiatedMedia { Codec = random.Next(2) == 0 ? G711Law.MuLaw : G711Law.ALaw, Direction = SdpDirection.SendRecv });
-            leg.Sink = new SocketSink(socket, sinkAddress, counter);
+            leg.Sink = new SocketSink(sockets[i], sinkAddress, counters[wheel]);
             leg.Play(new PromptPlayer([prompt], loop: true));
-            handles.Add(scheduler.Add(leg));
+            handles.Add(wheels[wheel].Add(leg));
         }
 
-        var result = Measure(scheduler.Lateness, () => counter.Sent, sink, seconds, warmup, () => scheduler.RunDue(Stopwatch.GetTimestamp()));
-        result = result with { Skipped = handles.Sum(h => h.MissedFrames) };
-        return result;
+        var loops = wheels.Select<MediaScheduler, Action>(w => () => w.RunDue(Stopwatch.GetTimestamp())).ToArray();
+        var result = Measure(wheels.Select(w => w.Lateness).ToArray(), () => counters.Sum(c => c.Sent), sink, seconds, warmup, loops);
+        return result with { Skipped = handles.Sum(h => h.MissedFrames) };
     }
 
-    private static Result RunBare(Socket[] sockets, UdpSink sink, double seconds, double warmup)
+    private static Result RunBare(Socket[] sockets, UdpSink sink, double seconds, double warmup, int threads)
     {
-        // One datagram per socket per 20 ms, spread over the period in 1 ms groups like the wheel does.
-        var datagram = new byte[172];
+        // One datagram per socket per 20 ms, spread over the period in 1 ms groups like the wheels, same threads.
         var address = sink.EndPoint.Serialize();
         var period = Stopwatch.Frequency / 50;
         var slotWidth = period / 20;
-        var next = Stopwatch.GetTimestamp();
-        var slot = 0;
-        var histogram = new LatencyHistogram();
-        long sent = 0;
-        return Measure(histogram, () => Volatile.Read(ref sent), sink, seconds, warmup, () =>
+        var histograms = new LatencyHistogram[threads];
+        var sent = new long[threads];
+        var loops = new Action[threads];
+        for (var t = 0; t < threads; t++)
         {
-            var now = Stopwatch.GetTimestamp();
-            while (next <= now)
+            var shard = t;
+            var histogram = histograms[t] = new LatencyHistogram();
+            var datagram = new byte[172];
+            var next = Stopwatch.GetTimestamp();
+            var slot = 0;
+            loops[t] = () =>
             {
-                for (var i = slot; i < sockets.Length; i += 20)
+                var now = Stopwatch.GetTimestamp();
+                while (next <= now)
                 {
-                    sockets[i].SendTo(datagram, SocketFlags.None, address);
-                    sent++;
-                }
+                    for (var i = (slot * threads) + shard; i < sockets.Length; i += 20 * threads)
+                    {
+                        sockets[i].SendTo(datagram, SocketFlags.None, address);
+                        sent[shard]++;
+                    }
 
-                histogram.Record((now - next) / (double)Stopwatch.Frequency);
-                next += slotWidth;
-                slot = (slot + 1) % 20;
-            }
-        });
+                    histogram.Record((now - next) / (double)Stopwatch.Frequency);
+                    next += slotWidth;
+                    slot = (slot + 1) % 20;
+                }
+            };
+        }
+
+        return Measure(histograms, () => sent.Sum(), sink, seconds, warmup, loops);
     }
 
-    private static Result Measure(LatencyHistogram histogram, Func<long> sentCounter, UdpSink sink, double seconds, double warmup, Action runDue)
+    private static Result Measure(LatencyHistogram[] histograms, Func<long> sentCounter, UdpSink sink, double seconds, double warmup, Action[] runDue)
     {
         var stop = false;
-        var loop = new Thread(() =>
+        var threads = runDue.Select((run, i) => new Thread(() =>
         {
             while (!Volatile.Read(ref stop))
             {
-                runDue();
+                run();
                 Thread.Sleep(1);
             }
-        }) { IsBackground = true, Name = "media-load-clock", Priority = ThreadPriority.Highest };
-        loop.Start();
+        }) { IsBackground = true, Name = $"media-load-clock-{i}", Priority = ThreadPriority.Highest }).ToArray();
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
         Thread.Sleep(TimeSpan.FromSeconds(warmup));
-        histogram.Reset();
+        foreach (var histogram in histograms)
+        {
+            histogram.Reset();
+        }
+
         using var process = Process.GetCurrentProcess();
         var cpu0 = process.TotalProcessorTime;
         var sent0 = sentCounter();
@@ -153,8 +171,14 @@ public sealed class MediaLoadTool : IBenchTool
         var received = sink.Received - received0;
         var sent = sentCounter() - sent0;
         Volatile.Write(ref stop, true);
-        loop.Join();
-        return new Result(sent / elapsed, received / elapsed, cpu / elapsed, histogram.Percentile(0.5), histogram.Percentile(0.99), histogram.Percentile(0.999), histogram.Max, 0);
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        // Percentiles over all wheels: the worst wheel's value is an upper bound of the merged percentile.
+        return new Result(sent / elapsed, received / elapsed, cpu / elapsed,
+            histograms.Max(h => h.Percentile(0.5)), histograms.Max(h => h.Percentile(0.99)), histograms.Max(h => h.Percentile(0.999)), histograms.Max(h => h.Max), 0);
     }
 
     private static string Option(string[] args, string name, string fallback)

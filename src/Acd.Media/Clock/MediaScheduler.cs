@@ -12,6 +12,13 @@ public interface IPacedStream
     void OnTick(in PacingTick tick);
 }
 
+/// <summary>Where paced streams register: one <see cref="MediaScheduler"/>, or the transport's clock with a wheel per core.</summary>
+public interface IMediaClock
+{
+    /// <summary>Registers a stream; it gets its first tick within one period. Dispose the handle to stop.</summary>
+    PacedStreamHandle Add(IPacedStream stream);
+}
+
 /// <summary>A registration; dispose (or <see cref="MediaScheduler.Remove"/>) to stop the ticks.</summary>
 public sealed class PacedStreamHandle : IDisposable
 {
@@ -27,6 +34,8 @@ public sealed class PacedStreamHandle : IDisposable
     public IPacedStream Stream { get; }
 
     internal int Slot { get; set; } = -1;
+
+    internal int Removed;
 
     internal int Index { get; set; } = -1;
 
@@ -56,7 +65,7 @@ public sealed class PacedStreamHandle : IDisposable
 /// applied at the next run. A loop that stalls longer than <see cref="MaxCatchUp"/> does not burst: the missed
 /// periods are reported to the stream, which skips them.
 /// </summary>
-public sealed class MediaScheduler
+public sealed class MediaScheduler : IMediaClock
 {
     private readonly List<PacedStreamHandle>[] _slots;
     private readonly ConcurrentQueue<(PacedStreamHandle Handle, bool Add)> _changes = new();
@@ -70,6 +79,7 @@ public sealed class MediaScheduler
     private int _nextSlot;
     private bool _started;
     private int _count;
+    private int _load;
 
     /// <summary>Creates a wheel on a clock of <paramref name="timestampFrequency"/> ticks per second.</summary>
     public MediaScheduler(long timestampFrequency, TimeSpan? period = null, int slots = 20, MediaMetrics? metrics = null)
@@ -99,6 +109,9 @@ public sealed class MediaScheduler
     /// <summary>Streams registered (as of the last run).</summary>
     public int Count => _count;
 
+    /// <summary>Streams registered including adds and removes not yet applied (for balancing wheels).</summary>
+    public int Load => Volatile.Read(ref _load);
+
     /// <summary>When the next slot is due (clock ticks); the loop sleeps until then.</summary>
     public long NextDue => _nextSlotDue;
 
@@ -116,6 +129,7 @@ public sealed class MediaScheduler
     {
         ArgumentNullException.ThrowIfNull(stream);
         var handle = new PacedStreamHandle(this, stream);
+        Interlocked.Increment(ref _load);
         _changes.Enqueue((handle, true));
         return handle;
     }
@@ -124,7 +138,11 @@ public sealed class MediaScheduler
     public void Remove(PacedStreamHandle handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        _changes.Enqueue((handle, false));
+        if (Interlocked.Exchange(ref handle.Removed, 1) == 0)
+        {
+            Interlocked.Decrement(ref _load);
+            _changes.Enqueue((handle, false));
+        }
     }
 
     /// <summary>Fires every slot due at <paramref name="now"/>. Returns the number of ticks delivered.</summary>
@@ -175,7 +193,7 @@ public sealed class MediaScheduler
 #pragma warning restore CA1031
                 {
                     Faults++;
-                    _changes.Enqueue((handle, false));
+                    Remove(handle);
                     StreamFaulted?.Invoke(handle, ex);
                 }
 

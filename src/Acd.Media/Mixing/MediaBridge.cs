@@ -34,18 +34,18 @@ public sealed class MediaBridge : IMediaForwarder, IDisposable
 
     /// <summary>
     /// Starts recording the call to <paramref name="path"/> (stereo WAV: caller left, agent right), paced by
-    /// <paramref name="scheduler"/>. Call after answer; the path goes into the call record.
+    /// <paramref name="clock"/>. Call after answer; the path goes into the call record.
     /// </summary>
-    public CallRecorder StartRecording(string path, MediaScheduler scheduler, MediaMetrics? metrics = null)
+    public CallRecorder StartRecording(string path, IMediaClock clock, MediaMetrics? metrics = null)
     {
-        ArgumentNullException.ThrowIfNull(scheduler);
+        ArgumentNullException.ThrowIfNull(clock);
         if (Recorder is not null)
         {
             throw new InvalidOperationException($"The call is already being recorded to '{Recorder.Path}'.");
         }
 
         var recorder = CallRecorder.Start(path, metrics);
-        _recording = scheduler.Add(recorder);
+        _recording = clock.Add(recorder);
         Recorder = recorder;
         return recorder;
     }

@@ -37,7 +37,7 @@ public static class MediaServiceCollectionExtensions
         services.TryAddSingleton(sp => new RtpPortPool(sp.GetRequiredService<IOptions<RtpPortPoolOptions>>().Value));
         services.TryAddSingleton(sp => new RtpSessionFactory(
             sp.GetRequiredService<RtpPortPool>(),
-            sp.GetRequiredService<PacingClock>().Scheduler,
+            sp.GetRequiredService<PacingClock>(),
             sp.GetRequiredService<IOptions<RtpSessionOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<MediaMetrics>(),

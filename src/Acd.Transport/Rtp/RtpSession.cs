@@ -46,7 +46,7 @@ public sealed record RtpSessionOptions
 /// One leg's RTP and RTCP over UDP: a pooled port pair, one async receive loop per socket into a preallocated
 /// buffer with a reused <see cref="SocketAddress"/> (no allocation per packet), symmetric latching, and sends from
 /// the pacing thread straight to the socket. Media behaviour lives in <see cref="MediaLeg"/>; register the session
-/// (not the leg) on the <see cref="MediaScheduler"/> so RTCP rides the same clock.
+/// (not the leg) on the <see cref="IMediaClock"/> so RTCP rides the same clock.
 /// </summary>
 public sealed partial class RtpSession : IRtpSink, IPacedStream, IAsyncDisposable
 {
@@ -375,7 +375,7 @@ public sealed partial class RtpSession : IRtpSink, IPacedStream, IAsyncDisposabl
 public sealed class RtpSessionFactory
 {
     private readonly RtpPortPool _pool;
-    private readonly MediaScheduler _scheduler;
+    private readonly IMediaClock _clock;
     private readonly RtpSessionOptions _options;
     private readonly TimeProvider _time;
     private readonly MediaMetrics _metrics;
@@ -384,10 +384,10 @@ public sealed class RtpSessionFactory
     private readonly Lock _randomGate = new();
 
     /// <summary>Creates the factory.</summary>
-    public RtpSessionFactory(RtpPortPool pool, MediaScheduler scheduler, RtpSessionOptions options, TimeProvider time, MediaMetrics metrics, Random random, ILoggerFactory? loggers = null)
+    public RtpSessionFactory(RtpPortPool pool, IMediaClock clock, RtpSessionOptions options, TimeProvider time, MediaMetrics metrics, Random random, ILoggerFactory? loggers = null)
     {
         _pool = pool ?? throw new ArgumentNullException(nameof(pool));
-        _scheduler = scheduler ?? throw new ArgumentNullException(nameof(scheduler));
+        _clock = clock ?? throw new ArgumentNullException(nameof(clock));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         var errors = options.Validate();
         if (errors.Count > 0)
@@ -418,7 +418,7 @@ public sealed class RtpSessionFactory
 
         var leg = new MediaLeg($"{name}@{_options.CnameHost}", send, _metrics);
         var session = new RtpSession(lease, leg, _options, _time, _metrics, _loggers.CreateLogger<RtpSession>());
-        session.PacingHandle = _scheduler.Add(session);
+        session.PacingHandle = _clock.Add(session);
         session.Start();
         return session;
     }

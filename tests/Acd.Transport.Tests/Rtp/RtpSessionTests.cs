@@ -28,7 +28,7 @@ public sealed class RtpSessionTests : IDisposable
         var min = Interlocked.Add(ref _nextRange, 100) - 100;
         _clock = new PacingClock(TimeProvider.System, _metrics);
         var pool = new RtpPortPool(new RtpPortPoolOptions { BindAddress = "127.0.0.1", MinPort = min, MaxPort = min + 99 });
-        _factory = new RtpSessionFactory(pool, _clock.Scheduler, new RtpSessionOptions { RtcpInterval = TimeSpan.FromMilliseconds(200) }, TimeProvider.System, _metrics, new Random(7));
+        _factory = new RtpSessionFactory(pool, _clock, new RtpSessionOptions { RtcpInterval = TimeSpan.FromMilliseconds(200) }, TimeProvider.System, _metrics, new Random(7));
     }
 
     public void Dispose()
