@@ -468,6 +468,19 @@ public abstract class QueueStoreContractTests
     }
 
     [Fact]
+    public async Task AgentState_WhileRinging_ManualChangeRefused()
+    {
+        var store = await Load(Cfg.Config([Cfg.Queue("q")], Cfg.Agent("a1", ("sales", 5))));
+        await LoginAll(store, "a1");
+        await store.EnqueueAsync(Cfg.Call("c1", "q"));
+
+        var r = await store.SetAgentStateAsync("a1", AgentState.Available);
+
+        Assert.Equal((RoutingError.IllegalTransition, "an agent cannot go from Reserved to Available"), (r.Error, r.Reason));
+        Assert.Equal(AgentState.Reserved, (await store.GetAgentAsync("a1"))!.State);
+    }
+
+    [Fact]
     public async Task Enqueue_BadInput_ClearErrorValues()
     {
         var store = await Load(Cfg.Config([Cfg.Queue("q")]));
