@@ -77,7 +77,7 @@ public static class SipHeaderNames
             return name[0] < 128 ? Compact[name[0]] : SipHeaderId.Unknown;
         }
 
-        if (name.Length >= ByLength.Length)
+        if (name.IsEmpty || name.Length >= ByLength.Length)
         {
             return SipHeaderId.Unknown;
         }

@@ -21,26 +21,27 @@ public sealed class SipParserLimits
     /// <summary>Creates limits; omitted values take the documented defaults.</summary>
     /// <param name="maxMessageBytes">Largest whole message (start line, headers, body); 512..16 MiB.</param>
     /// <param name="maxHeaderCount">Most header fields (after splitting lines, not comma values); 1..65,535.</param>
-    /// <param name="maxHeaderLineBytes">Longest header field including folds; 64..<paramref name="maxMessageBytes"/>.</param>
+    /// <param name="maxHeaderLineBytes">Longest header field including folds; 64..<paramref name="maxMessageBytes"/>; defaults to 8,192 or <paramref name="maxMessageBytes"/> if smaller.</param>
     /// <param name="maxBodyBytes">Largest body; 0..<paramref name="maxMessageBytes"/>; defaults to <paramref name="maxMessageBytes"/>.</param>
     public SipParserLimits(
         int maxMessageBytes = DefaultMaxMessageBytes,
         int maxHeaderCount = DefaultMaxHeaderCount,
-        int maxHeaderLineBytes = DefaultMaxHeaderLineBytes,
+        int? maxHeaderLineBytes = null,
         int? maxBodyBytes = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMessageBytes, 512);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxMessageBytes, 16 * 1024 * 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxHeaderCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxHeaderCount, ushort.MaxValue);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxHeaderLineBytes, 64);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxHeaderLineBytes, maxMessageBytes);
+        var line = maxHeaderLineBytes ?? Math.Min(DefaultMaxHeaderLineBytes, maxMessageBytes);
+        ArgumentOutOfRangeException.ThrowIfLessThan(line, 64, nameof(maxHeaderLineBytes));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(line, maxMessageBytes, nameof(maxHeaderLineBytes));
         var body = maxBodyBytes ?? maxMessageBytes;
         ArgumentOutOfRangeException.ThrowIfNegative(body, nameof(maxBodyBytes));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(body, maxMessageBytes, nameof(maxBodyBytes));
         MaxMessageBytes = maxMessageBytes;
         MaxHeaderCount = maxHeaderCount;
-        MaxHeaderLineBytes = maxHeaderLineBytes;
+        MaxHeaderLineBytes = line;
         MaxBodyBytes = body;
     }
 

@@ -15,11 +15,9 @@ public static class SampleMessages
         "a=rtpmap:0 PCMU/8000\r\n" +
         "a=rtpmap:8 PCMA/8000\r\n" +
         "a=rtpmap:101 telephone-event/8000\r\n" +
-        "a=fmtp:101 0-16\r\n" +
-        "a=ptime:20\r\n" +
-        "a=sendrecv\r\n";
+        "a=fmtp:101 0-16\r\n";
 
-    /// <summary>An INVITE with SDP from a desk phone through one proxy (about 900 bytes).</summary>
+    /// <summary>An INVITE with SDP from a desk phone through one proxy (906 bytes, like the 905-byte INVITE of the quoted SIPSorcery figures).</summary>
     public static byte[] Invite { get; } = Encoding.ASCII.GetBytes(
         "INVITE sip:4001@pbx.example.com;transport=udp SIP/2.0\r\n" +
         "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-524287-1---8b1c2d3e4f5a6b7c;rport\r\n" +
@@ -35,8 +33,6 @@ public static class SampleMessages
         "Content-Type: application/sdp\r\n" +
         "Supported: replaces, norefersub, timer\r\n" +
         "User-Agent: Acme SoftPhone 5.1.2\r\n" +
-        "Allow-Events: talk, hold, conference, refer, check-sync\r\n" +
-        "Session-Expires: 1800;refresher=uac\r\n" +
         "Content-Length: " + Sdp.Length + "\r\n" +
         "\r\n" + Sdp);
 
