@@ -26,13 +26,13 @@ public sealed class RedisBindingStore : IBindingStore
         ArgumentNullException.ThrowIfNull(binding);
         var exp = binding.Expires.ToUnixTimeMilliseconds();
         var value = string.Join('\n', exp.ToString(CultureInfo.InvariantCulture), binding.CallId, binding.CSeq.ToString(CultureInfo.InvariantCulture),
-            binding.Q.ToString("R", CultureInfo.InvariantCulture), binding.Node, binding.Transport, binding.Source, binding.AddressOfRecord);
-        var r = await Run(cancellationToken, "update", Key(binding.AddressOfRecord), binding.Contact, exp, binding.CallId, binding.CSeq, value).ConfigureAwait(false);
+            binding.Q.ToString("R", CultureInfo.InvariantCulture), binding.Node, binding.Transport, binding.Source, binding.AddressOfRecord, binding.Contact);
+        var r = await Run(cancellationToken, "update", Key(binding.AddressOfRecord), binding.ContactUri, exp, binding.CallId, binding.CSeq, value).ConfigureAwait(false);
         return (BindingUpdate)(int)r;
     }
 
     public async Task<bool> RemoveAsync(string addressOfRecord, string contact, CancellationToken cancellationToken = default) =>
-        (int)await Run(cancellationToken, "remove", Key(addressOfRecord), contact).ConfigureAwait(false) > 0;
+        (int)await Run(cancellationToken, "remove", Key(addressOfRecord), RegistrationBinding.UriOf(contact)).ConfigureAwait(false) > 0;
 
     public async Task<int> RemoveAllAsync(string addressOfRecord, CancellationToken cancellationToken = default) =>
         (int)await Run(cancellationToken, "removeall", Key(addressOfRecord)).ConfigureAwait(false);
@@ -46,7 +46,7 @@ public sealed class RedisBindingStore : IBindingStore
             var f = ((string)r[i + 1]!).Split('\n');
             list.Add(new RegistrationBinding
             {
-                Contact = (string)r[i]!,
+                Contact = f[8],
                 Expires = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(f[0], CultureInfo.InvariantCulture)),
                 CallId = f[1],
                 CSeq = long.Parse(f[2], CultureInfo.InvariantCulture),

@@ -1,5 +1,5 @@
 -- Acd registration bindings. KEYS[1] = prefix with hash tag. ARGV[1] = op, ARGV[2] = now (Unix ms).
--- reg:<aor> hash: contact -> "expiresMs\ncallId\ncseq\nq\nnode\ntransport\nsource\naor"; regexp zset: aor.."\n"..contact by expiry.
+-- reg:<aor> hash: contact URI -> "expiresMs\ncallId\ncseq\nq\nnode\ntransport\nsource\naor\ncontact"; regexp zset: aor.."\n"..uri by expiry.
 local P = KEYS[1]
 local op = ARGV[1]
 local now = tonumber(ARGV[2])

@@ -25,6 +25,17 @@ public sealed record RegistrationBinding
     public required string Transport { get; init; }
 
     public required string Source { get; init; }
+
+    /// <summary>The contact's URI: inside the angle brackets of "&lt;uri&gt;;params", or the whole contact. Bindings are keyed by (AOR, this).</summary>
+    public string ContactUri => UriOf(Contact);
+
+    /// <summary>The key a contact string is stored under (see <see cref="ContactUri"/>).</summary>
+    public static string UriOf(string contact)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        var end = contact.IndexOf('>', StringComparison.Ordinal);
+        return contact.StartsWith('<') && end > 0 ? contact[1..end] : contact;
+    }
 }
 
 /// <summary>Outcome of a binding update.</summary>
@@ -45,9 +56,10 @@ public enum BindingUpdate
 /// </summary>
 public interface IBindingStore
 {
-    /// <summary>Adds or refreshes a binding keyed by (AOR, contact). An expiry at or before now removes it.</summary>
+    /// <summary>Adds or refreshes a binding keyed by (AOR, contact URI). An expiry at or before now removes it.</summary>
     Task<BindingUpdate> UpdateAsync(RegistrationBinding binding, CancellationToken cancellationToken = default);
 
+    /// <summary>Removes the binding of the contact (full contact or just its URI).</summary>
     Task<bool> RemoveAsync(string addressOfRecord, string contact, CancellationToken cancellationToken = default);
 
     /// <summary>Removes every binding of the AOR (REGISTER with Contact: * and Expires: 0); returns how many.</summary>
@@ -77,18 +89,19 @@ public sealed class InMemoryBindingStore(TimeProvider time) : IBindingStore
                 _byAor[binding.AddressOfRecord] = contacts = new Dictionary<string, RegistrationBinding>(StringComparer.Ordinal);
             }
 
-            if (contacts.TryGetValue(binding.Contact, out var old) && old.Expires > now && old.CallId == binding.CallId && binding.CSeq <= old.CSeq)
+            var key = binding.ContactUri;
+            if (contacts.TryGetValue(key, out var old) && old.Expires > now && old.CallId == binding.CallId && binding.CSeq <= old.CSeq)
             {
                 return Task.FromResult(BindingUpdate.OutOfOrder);
             }
 
             if (binding.Expires <= now)
             {
-                contacts.Remove(binding.Contact);
+                contacts.Remove(key);
                 return Task.FromResult(BindingUpdate.Removed);
             }
 
-            contacts[binding.Contact] = binding;
+            contacts[key] = binding;
             return Task.FromResult(BindingUpdate.Stored);
         }
     }
@@ -97,7 +110,7 @@ public sealed class InMemoryBindingStore(TimeProvider time) : IBindingStore
     {
         lock (_gate)
         {
-            return Task.FromResult(_byAor.TryGetValue(addressOfRecord, out var contacts) && contacts.Remove(contact));
+            return Task.FromResult(_byAor.TryGetValue(addressOfRecord, out var contacts) && contacts.Remove(RegistrationBinding.UriOf(contact)));
         }
     }
 

@@ -79,6 +79,18 @@ public abstract class BindingStoreContractTests
     }
 
     [Fact]
+    public async Task Update_ContactWithParams_KeyedByUri()
+    {
+        var store = Create(Clock);
+        await store.UpdateAsync(Binding("<sip:x@127.0.0.1:5071;transport=udp>;+sip.instance=\"a\"", 60, cseq: 1));
+        await store.UpdateAsync(Binding("<sip:x@127.0.0.1:5071;transport=udp>", 90, cseq: 2));
+
+        var b = Assert.Single(await store.GetAsync("sip:1001@acd.example"));
+        Assert.Equal(("<sip:x@127.0.0.1:5071;transport=udp>", "sip:x@127.0.0.1:5071;transport=udp"), (b.Contact, b.ContactUri));
+        Assert.True(await store.RemoveAsync("sip:1001@acd.example", "sip:x@127.0.0.1:5071;transport=udp"));
+    }
+
+    [Fact]
     public async Task Remove_OneAndAll()
     {
         var store = Create(Clock);
