@@ -62,7 +62,7 @@ public static class IvrCommandLine
 
     private static async Task<int> ValidateAsync(Options options, TextWriter stdout, TextWriter stderr)
     {
-        var directory = options.Positional.Count > 0 ? options.Positional[0] : options.Directory;
+        var directory = FindUpwards(options.Positional.Count > 0 ? options.Positional[0] : options.Directory);
         var (files, diagnostics) = IvrScriptCatalog.LoadDirectory(Path.GetFullPath(directory), null, DateTimeOffset.UtcNow);
         var set = IvrScriptCatalog.Build(1, files.Where(f => f.Result.Script is not null).Select(f => f.Result.Script!), diagnostics);
         foreach (var diagnostic in set.Diagnostics)
@@ -203,8 +203,9 @@ public static class IvrCommandLine
         }
 
         var name = options.Positional[0];
-        var path = File.Exists(name) ? name
-            : new[] { ".yaml", ".yml" }.Select(ext => Path.Combine(options.Directory, name + ext)).FirstOrDefault(File.Exists);
+        var directory = FindUpwards(options.Directory);
+        var path = File.Exists(FindUpwards(name)) ? FindUpwards(name)
+            : new[] { ".yaml", ".yml" }.Select(ext => Path.Combine(directory, name + ext)).FirstOrDefault(File.Exists);
         if (path is null)
         {
             await stderr.WriteLineAsync($"script '{name}' not found (looked for {name}, {Path.Combine(options.Directory, name + ".yaml")})");
@@ -220,6 +221,29 @@ public static class IvrCommandLine
         }
 
         return result.Script;
+    }
+
+    /// <summary>
+    /// A relative path that does not exist here is looked up in the parent directories too, so the tools work from
+    /// anywhere inside a checkout (<c>dotnet run --project src/Acd.Server</c> runs in the project directory).
+    /// </summary>
+    private static string FindUpwards(string path)
+    {
+        if (Path.IsPathRooted(path) || File.Exists(path) || Directory.Exists(path))
+        {
+            return path;
+        }
+
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory).Parent; dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, path);
+            if (File.Exists(candidate) || Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return path;
     }
 
     private static string Relative(IvrDiagnostic diagnostic) =>
