@@ -25,6 +25,18 @@ public interface IMediaForwarder
     void OnTelephoneEvent(MediaLeg from, in RtpPacket packet);
 }
 
+/// <summary>A leg's counters at one moment, for the call record and the API.</summary>
+public sealed record LegStatistics(
+    long PacketsSent,
+    long OctetsSent,
+    long PacketsReceived,
+    long PacketsLost,
+    long PacketsLate,
+    double JitterSeconds,
+    TimeSpan? RoundTripTime,
+    double? RemoteFractionLost,
+    double? RemoteJitterSeconds);
+
 /// <summary>How a playback ended.</summary>
 public enum PlaybackEnd
 {
@@ -119,6 +131,18 @@ public sealed class MediaLeg : IPacedStream
             }
         }
     }
+
+    /// <summary>The leg's counters now (RTP numbers, receive loss/jitter/late, RTCP round trip and the peer's view).</summary>
+    public LegStatistics Statistics() => new(
+        Send.PacketsSent,
+        Send.OctetsSent,
+        Receive.Received,
+        Math.Max(0, Receive.CumulativeLost),
+        Receive.Late,
+        Rtcp.JitterSeconds,
+        Rtcp.RoundTripTime,
+        Rtcp.RemoteFractionLost,
+        Rtcp.RemoteJitterSeconds);
 
     /// <summary>Applies an offer/answer outcome (codec, telephone-event type, direction).</summary>
     public void Configure(NegotiatedMedia media)

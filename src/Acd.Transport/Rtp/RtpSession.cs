@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Acd.Media;
 using Acd.Media.Clock;
 using Acd.Media.Rtp;
+using Acd.Media.Sdp;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -109,6 +110,14 @@ public sealed partial class RtpSession : IRtpSink, IPacedStream, IAsyncDisposabl
     private long _rejectedSources;
     private long _malformed;
     private long _sendErrors;
+
+    /// <summary>Applies an offer/answer outcome: codec, telephone-event type and direction to the leg, address here.</summary>
+    public void Apply(NegotiatedMedia media)
+    {
+        ArgumentNullException.ThrowIfNull(media);
+        Leg.Configure(media);
+        SetRemote(media.Remote);
+    }
 
     /// <summary>Points the session at the peer from SDP (initial or re-INVITE); clears the latch.</summary>
     public void SetRemote(IPEndPoint? remote)

@@ -162,10 +162,8 @@ public sealed class RtpSessionTests : IDisposable
     {
         await using var a = _factory.Create("a")!;
         await using var b = _factory.Create("b")!;
-        a.Leg.Configure(Media(G711Law.MuLaw));
-        b.Leg.Configure(Media(G711Law.ALaw));
-        a.SetRemote(new IPEndPoint(IPAddress.Loopback, b.LocalPort));
-        b.SetRemote(new IPEndPoint(IPAddress.Loopback, a.LocalPort));
+        a.Apply(Media(G711Law.MuLaw, new IPEndPoint(IPAddress.Loopback, b.LocalPort)));
+        b.Apply(Media(G711Law.ALaw, new IPEndPoint(IPAddress.Loopback, a.LocalPort)));
         a.Leg.Play(new PromptPlayer([Tone()]));
         b.Leg.Play(new PromptPlayer([Tone()]));
         _clock.Start();
@@ -174,6 +172,10 @@ public sealed class RtpSessionTests : IDisposable
         Assert.InRange(a.Leg.Rtcp.RoundTripTime!.Value.TotalMilliseconds, 0, 2000); // loopback; generous for a loaded box
         Assert.Equal(0, a.Leg.Rtcp.RemoteCumulativeLost);
         Assert.Equal(0, b.Leg.Receive.CumulativeLost);
+        var stats = a.Leg.Statistics();
+        Assert.True(stats.PacketsSent > 20 && stats.PacketsReceived > 20);
+        Assert.Equal(0, stats.PacketsLost);
+        Assert.NotNull(stats.RoundTripTime);
     }
 
     [Fact]
