@@ -12,13 +12,18 @@ local HEADS = 32
 local NOCAP = 10
 local DAY = 86400000
 local ev = {}
+local owners = {}
 
 local function S(n) return string.format('%.0f', n) end
 local function emit(kind, q, call, agent, st, wait, handle, detail)
   local e = table.concat({ kind, S(now), q or '', call or '', agent or '', st or 0, S(wait or 0), S(handle or 0), detail or '' }, '|')
   ev[#ev + 1] = e
   if call and call ~= '' then
-    local owner = redis.call('HGET', P .. 'c:' .. call, 'node')
+    local owner = owners[call]
+    if owner == nil then
+      owner = redis.call('HGET', P .. 'c:' .. call, 'node') or false
+      owners[call] = owner
+    end
     if owner and owner ~= self_node then redis.call('PUBLISH', P .. 'ev:' .. owner, e) end
   end
 end
