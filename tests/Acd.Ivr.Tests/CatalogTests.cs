@@ -186,3 +186,43 @@ public sealed class CatalogTests : IDisposable
         _dir.Delete(recursive: true);
     }
 }
+
+public sealed class SamplesTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("ivr-samples-");
+
+    [Fact]
+    public void ExtractTo_EmptyDirectory_WritesTheRepositorySamplesByteForByte()
+    {
+        var written = IvrSamples.ExtractTo(_dir.FullName);
+        Assert.Equal(IvrSamples.Files.Count, written);
+        Assert.Contains("customer-service.yaml", IvrSamples.Files);
+        Assert.Contains("prompts/say/7.wav", IvrSamples.Files);
+        foreach (var file in IvrSamples.Files)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(TestPaths.SampleScripts, file)), File.ReadAllBytes(Path.Combine(_dir.FullName, file)));
+        }
+    }
+
+    [Fact]
+    public void ExtractTo_ExistingFile_IsKept()
+    {
+        var path = Path.Combine(_dir.FullName, "customer-service.yaml");
+        File.WriteAllText(path, "mine");
+        IvrSamples.ExtractTo(_dir.FullName);
+        Assert.Equal("mine", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Reload_SeedWithSamples_ServesCustomerServiceOnNumber100()
+    {
+        using var metrics = new IvrMetrics();
+        using var catalog = new IvrScriptCatalog(new IvrCatalogOptions { Directory = _dir.FullName, SeedWithSamples = true }, TimeProvider.System, metrics);
+        var set = catalog.Reload();
+        Assert.Empty(set.Diagnostics);
+        Assert.True(set.TryGetByNumber("100", out var script));
+        Assert.Equal("customer-service", script.Name);
+    }
+
+    public void Dispose() => _dir.Delete(recursive: true);
+}

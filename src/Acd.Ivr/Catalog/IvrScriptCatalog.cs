@@ -15,6 +15,9 @@ public sealed record IvrCatalogOptions
     /// <summary>Prompt directory; default "&lt;Directory&gt;/prompts".</summary>
     public string? PromptDirectory { get; init; }
 
+    /// <summary>When the directory holds no script at the first load, write the embedded samples there (<see cref="IvrSamples"/>).</summary>
+    public bool SeedWithSamples { get; init; }
+
     /// <summary>Quiet time after the last file change before reloading (editors write files in bursts). Default 500 ms.</summary>
     public TimeSpan ReloadDebounce { get; init; } = TimeSpan.FromMilliseconds(500);
 
@@ -112,6 +115,11 @@ public sealed class IvrScriptCatalog : IDisposable
         lock (_reloadLock)
         {
             var previous = _current;
+            if (_options.SeedWithSamples && previous.Version == 0 && !HasScripts(Directory))
+            {
+                IvrSamples.ExtractTo(Directory);
+            }
+
             var loaded = LoadDirectory(Directory, _options.PromptDirectory, _time.GetUtcNow());
             var byFile = new Dictionary<string, IvrScript>(StringComparer.Ordinal);
             var diagnostics = new List<IvrDiagnostic>(loaded.Diagnostics);
@@ -203,6 +211,10 @@ public sealed class IvrScriptCatalog : IDisposable
         _watcher?.Dispose();
         _watcher = null;
     }
+
+    private static bool HasScripts(string directory) =>
+        System.IO.Directory.Exists(directory)
+        && (System.IO.Directory.EnumerateFiles(directory, "*.yaml").Any() || System.IO.Directory.EnumerateFiles(directory, "*.yml").Any());
 
     /// <summary>Loads every script file of <paramref name="directory"/> (sorted by name for stable output).</summary>
     internal static (List<(string File, IvrLoadResult Result)> Files, List<IvrDiagnostic> Diagnostics) LoadDirectory(string directory, string? promptDirectory, DateTimeOffset now)
