@@ -248,4 +248,61 @@ public sealed class RtpSessionTests : IDisposable
             Assert.Equal("#", new string([.. digits]));
         }
     }
+
+    [Fact]
+    public async Task Bridge_CallerPcmaToAgentPcmu_TranscodedOverUdpAndRecordedStereo()
+    {
+        using var callerPhone = Udp();
+        using var agentPhone = Udp();
+        await using var caller = _factory.Create("caller")!;
+        await using var agent = _factory.Create("agent")!;
+        caller.Apply(Media(G711Law.ALaw, (IPEndPoint)callerPhone.LocalEndPoint!));
+        agent.Apply(Media(G711Law.MuLaw, (IPEndPoint)agentPhone.LocalEndPoint!));
+        using var bridge = new Acd.Media.Mixing.MediaBridge(caller.Leg, agent.Leg);
+        var path = Path.Combine(Path.GetTempPath(), $"acd-bridge-{Guid.NewGuid():N}.wav");
+        _clock.Start();
+        var recorder = bridge.StartRecording(path, _clock, _metrics);
+        try
+        {
+            var pcm = Enumerable.Repeat((short)4000, 160).ToArray();
+            var payload = new byte[160];
+            G711.Encode(G711Law.ALaw, pcm, payload);
+            var packet = new byte[172];
+            var local = new IPEndPoint(IPAddress.Loopback, caller.LocalPort);
+            for (var i = 0; i < 10; i++)
+            {
+                RtpPacket.Write(packet, 8, i == 0, (ushort)i, (uint)(i * 160), 0xC0FFEE, payload);
+                await callerPhone.SendToAsync(packet, local);
+            }
+
+            var expected = new byte[160];
+            G711.Transcode(G711Law.ALaw, G711Law.MuLaw, payload, expected);
+            for (var i = 0; i < 10; i++)
+            {
+                var datagram = await ReceiveAsync(agentPhone, Deadline);
+                Assert.NotNull(datagram);
+                Assert.Equal(RtpParseStatus.Ok, RtpPacket.TryParse(datagram, out var p));
+                Assert.Equal(0, p.PayloadType);
+                Assert.Equal(agent.Leg.Send.Ssrc, p.Ssrc);
+                Assert.Equal(expected, p.Payload.ToArray());
+            }
+        }
+        finally
+        {
+            Assert.Equal(path, await bridge.StopRecordingAsync());
+        }
+
+        try
+        {
+            var bytes = await File.ReadAllBytesAsync(path);
+            Assert.True(recorder.FramesWritten > 0);
+            var samples = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(bytes.AsSpan(44)).ToArray();
+            Assert.Contains(samples.Where((_, i) => i % 2 == 0), s => s is > 3800 and < 4200); // caller on the left
+            Assert.All(samples.Where((_, i) => i % 2 == 1), s => Assert.Equal(0, s));        // the agent phone was silent
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
