@@ -90,7 +90,7 @@ public sealed class SipMessage
     public string GetValueString(scoped in SipHeaderField field)
     {
         var v = GetValue(field);
-        return field.IsFolded ? SipQuotedString.Unquote(v) : Encoding.UTF8.GetString(v);
+        return field.IsFolded ? SipQuotedString.Unfold(v) : Encoding.UTF8.GetString(v);
     }
 
     /// <summary>Finds the first field with <paramref name="id"/>.</summary>

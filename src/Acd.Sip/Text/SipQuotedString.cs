@@ -13,7 +13,14 @@ public static class SipQuotedString
     public static string Unquote(ReadOnlySpan<byte> raw)
     {
         var quoted = raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"';
-        var s = quoted ? raw[1..^1] : raw;
+        return Decode(quoted ? raw[1..^1] : raw, quoted);
+    }
+
+    /// <summary>Replaces each CRLF fold (and the white space after it) with one space; quotes and backslashes are kept. Allocates.</summary>
+    public static string Unfold(ReadOnlySpan<byte> raw) => Decode(raw, quoted: false);
+
+    private static string Decode(ReadOnlySpan<byte> s, bool quoted)
+    {
         if (s.IndexOfAny((byte)'\\', (byte)'\r') < 0)
         {
             return Encoding.UTF8.GetString(s);

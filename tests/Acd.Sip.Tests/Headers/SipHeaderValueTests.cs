@@ -190,4 +190,11 @@ public sealed class SipHeaderValueTests
         Assert.True(SipNumber.TryParseSaturated(Encoding.ASCII.GetBytes("1" + new string('0', 100)), out var sat));
         Assert.Equal(uint.MaxValue, sat);
     }
+
+    [Fact]
+    public void Unfold_QuotedFoldedValue_KeepsQuotes()
+    {
+        Assert.Equal("\"a b\" c", SipQuotedString.Unfold("\"a\r\n  b\"\r\n\tc"u8));
+        Assert.Equal("a b", SipQuotedString.Unquote("\"a\r\n b\""u8));
+    }
 }
