@@ -286,6 +286,9 @@ public sealed class RtpSessionTests : IDisposable
                 Assert.Equal(agent.Leg.Send.Ssrc, p.Ssrc);
                 Assert.Equal(expected, p.Payload.ToArray());
             }
+
+            // The recorder takes one frame per side per 20 ms tick from a short queue; let it drain.
+            await WaitUntilAsync(() => recorder.FramesQueued >= 6);
         }
         finally
         {
