@@ -2,6 +2,7 @@ using Acd.Ivr.Runtime;
 using Acd.Ivr.Scripting;
 using Acd.Ivr.Simulation;
 using BenchmarkDotNet.Attributes;
+using Stateless;
 
 namespace Acd.Benchmarks.Ivr;
 
@@ -13,22 +14,15 @@ namespace Acd.Benchmarks.Ivr;
 public class IvrEngineBenchmarks
 {
     private IvrScript _sample = null!;
-    private IvrScript _loop = null!;
     private IvrEngine _engine = null!;
     private IvrMetrics _metrics = null!;
-    private string[] _loopEntries = null!;
-
-    /// <summary>Menu re-entries per call in <see cref="MenuLoop_100Transitions"/> (each is 2 transitions: menu->again->menu).</summary>
-    public const int LoopRounds = 50;
 
     [GlobalSetup]
     public void Setup()
     {
         _sample = IvrBenchSupport.LoadSample();
-        _loop = IvrBenchSupport.LoadLoop();
         _metrics = new IvrMetrics();
         _engine = new IvrEngine(new VirtualTimeProvider(new DateTimeOffset(2026, 11, 23, 15, 0, 0, TimeSpan.Zero)), _metrics);
-        _loopEntries = [.. Enumerable.Repeat("9", LoopRounds), "1"];
     }
 
     [GlobalCleanup]
@@ -40,15 +34,6 @@ public class IvrEngineBenchmarks
     {
         var caller = new InstantCaller(["1", "123456#"]);
         var session = _engine.CreateSession(_sample, new IvrCallInfo("bench", "+15551234567", "100"), caller, caller, caller);
-        return (await session.RunAsync()).Outcome;
-    }
-
-    /// <summary>One call making 2 x <see cref="LoopRounds"/> + 2 transitions (menu -> set -> menu ..., then queue).</summary>
-    [Benchmark]
-    public async Task<IvrOutcome> MenuLoop_100Transitions()
-    {
-        var caller = new InstantCaller(_loopEntries);
-        var session = _engine.CreateSession(_loop, new IvrCallInfo("bench", "+15551234567", "100"), caller, caller, caller);
         return (await session.RunAsync()).Outcome;
     }
 
@@ -110,5 +95,57 @@ public class IvrActiveCallsBenchmarks
         }
 
         await Task.WhenAll(runs);
+    }
+}
+
+/// <summary>
+/// Transitions per second: one call doing 102 transitions (menu -> set -> menu x 50, then queue) against a baseline
+/// of 102 bare Stateless transitions (queued mode, async entry actions) in the same run.
+/// </summary>
+[MemoryDiagnoser]
+public class IvrTransitionBenchmarks
+{
+    /// <summary>Menu re-entries per call (each is 2 transitions: menu -> again -> menu).</summary>
+    public const int LoopRounds = 50;
+
+    private IvrScript _loop = null!;
+    private IvrEngine _engine = null!;
+    private IvrMetrics _metrics = null!;
+    private string[] _entries = null!;
+    private StateMachine<int, string> _bare = null!;
+    private int _bareState;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _loop = IvrBenchSupport.LoadLoop();
+        _metrics = new IvrMetrics();
+        _engine = new IvrEngine(new VirtualTimeProvider(new DateTimeOffset(2026, 11, 23, 15, 0, 0, TimeSpan.Zero)), _metrics);
+        _entries = [.. Enumerable.Repeat("9", LoopRounds), "1"];
+        _bare = new StateMachine<int, string>(() => _bareState, s => _bareState = s, FiringMode.Queued);
+        _bare.Configure(0).Permit("go", 1).OnEntryAsync(() => Task.CompletedTask, "a");
+        _bare.Configure(1).Permit("go", 0).OnEntryAsync(() => Task.CompletedTask, "b");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _metrics.Dispose();
+
+    [Benchmark(Baseline = true)]
+    public async Task<int> BareStateless_102Transitions()
+    {
+        for (var i = 0; i < (2 * LoopRounds) + 2; i++)
+        {
+            await _bare.FireAsync("go");
+        }
+
+        return _bareState;
+    }
+
+    [Benchmark]
+    public async Task<IvrOutcome> IvrCall_102Transitions()
+    {
+        var caller = new InstantCaller(_entries);
+        var session = _engine.CreateSession(_loop, new IvrCallInfo("bench", "+15551234567", "100"), caller, caller, caller);
+        return (await session.RunAsync()).Outcome;
     }
 }
