@@ -1035,6 +1035,21 @@ public static partial class IvrScriptLoader
                 reader.Add(node.Location, IvrErrorCodes.NoWayOut, $"{node.Kind.ToString().ToLowerInvariant()} node '{node.Name}' has no way out: none of its paths reaches queue, transfer, callback, voicemail or hangup");
             }
 
+            // A failure target that returns to the same menu/collect gives a silent caller no way out.
+            foreach (var node in nodes)
+            {
+                var failure = node switch
+                {
+                    MenuNode m => m.Failure,
+                    CollectNode c => c.Failure,
+                    _ => null,
+                };
+                if (failure is not null && ReferenceEquals(failure.Target, node))
+                {
+                    reader.Add(failure.Location, IvrErrorCodes.NoWayOut, $"on_failure of {node.Kind.ToString().ToLowerInvariant()} node '{node.Name}' leads back to itself: a caller who never answers would never leave");
+                }
+            }
+
             // Loops with no input: a cycle through nodes that never wait for the caller spins forever.
             var state = new Dictionary<IvrNode, int>();
             var path = new List<IvrNode>();
