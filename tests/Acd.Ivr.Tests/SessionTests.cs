@@ -521,3 +521,55 @@ public class SessionTests
         public ValueTask<IvrQueueStatus> GetStatusAsync(string queue, CancellationToken cancellationToken) => ValueTask.FromResult(default(IvrQueueStatus));
     }
 }
+
+public class RunawayGuardTests
+{
+    [Fact]
+    public async Task RunAsync_SilentCallerCyclingThroughTimeouts_StopsAtTransitionLimit()
+    {
+        var script = TestScripts.Compile("""
+            start: main
+            nodes:
+              main:
+                kind: menu
+                prompt: main-menu
+                options: { "1": bye }
+                timeout: 1s
+                max_retries: 0
+                on_failure: sorry
+              sorry:
+                kind: play
+                prompts: no-input
+                next: main
+              bye:
+                kind: hangup
+            """);
+        var clock = new Simulation.VirtualTimeProvider(DateTimeOffset.UnixEpoch);
+        using var metrics = new IvrMetrics();
+        var engine = new IvrEngine(clock, metrics, options: new IvrEngineOptions { MaxTransitionsWithoutInput = 10 });
+        var silent = new SilentCaller(clock);
+        var session = engine.CreateSession(script, new IvrCallInfo("c", "1", "2"), silent, silent, silent);
+        var result = await session.RunAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var failed = Assert.IsType<IvrFailedOutcome>(result.Outcome);
+        Assert.Contains("more than 10 transitions without caller input", failed.Reason, StringComparison.Ordinal);
+        // Two transitions per 1 s timeout: the 11th transition (after the 6th timeout) trips the guard.
+        Assert.Equal(TimeSpan.FromSeconds(6), clock.GetUtcNow() - DateTimeOffset.UnixEpoch);
+    }
+
+    private sealed class SilentCaller(Simulation.VirtualTimeProvider clock) : IvrObserver, IIvrMedia, IIvrQueueInfo
+    {
+        public Task PlayAsync(IReadOnlyList<IvrPrompt> prompts, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<IvrRecording> RecordAsync(IvrRecordRequest request, CancellationToken cancellationToken) => Task.FromResult(new IvrRecording("x", TimeSpan.Zero));
+
+        public ValueTask<IvrQueueStatus> GetStatusAsync(string queue, CancellationToken cancellationToken) => default;
+
+        public override void Idle(IvrSession session)
+        {
+            if (!clock.AdvanceToNextTimer())
+            {
+                session.Hangup();
+            }
+        }
+    }
+}
