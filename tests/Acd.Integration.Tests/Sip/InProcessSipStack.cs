@@ -13,12 +13,15 @@ namespace Acd.Integration.Tests.Sip;
 /// <summary>The SIP stack (transport, UA core, registrar, digest auth) on real loopback sockets inside the test process.</summary>
 internal sealed class InProcessSipStack : IAsyncDisposable
 {
-    private InProcessSipStack(SipTransport transport, SipUserAgent ua, SipSignallingMetrics metrics)
+    private InProcessSipStack(SipTransport transport, SipUserAgent ua, SipSignallingMetrics metrics, SipRegistrar registrar)
     {
         Transport = transport;
         UserAgent = ua;
         Metrics = metrics;
+        Registrar = registrar;
     }
+
+    public SipRegistrar Registrar { get; }
 
     public SipTransport Transport { get; }
 
@@ -30,7 +33,9 @@ internal sealed class InProcessSipStack : IAsyncDisposable
 
     public IPEndPoint TcpEndPoint => Transport.TcpEndPoints[0];
 
-    public static InProcessSipStack Start(bool authenticate, bool autoAnswer = true, IReadOnlyList<string>? domains = null)
+    public static InProcessSipStack Start(
+        bool authenticate, bool autoAnswer = true, IReadOnlyList<string>? domains = null,
+        IReadOnlyList<DigestAlgorithm>? algorithms = null, uint minExpires = 60)
     {
         var time = TimeProvider.System;
         var metrics = new SipSignallingMetrics();
@@ -40,14 +45,14 @@ internal sealed class InProcessSipStack : IAsyncDisposable
         var credentials = new InMemoryDigestCredentialStore();
         credentials.Set(DigestCredential.FromPassword("1001", "acd", "s3cret"));
         var authenticator = new SipDigestAuthenticator(
-            new SipDigestOptions(), new DigestNonceManager(RandomNumberGenerator.GetBytes(32), TimeSpan.FromMinutes(5), time),
+            new SipDigestOptions { Algorithms = algorithms ?? [DigestAlgorithm.Sha256, DigestAlgorithm.Md5] }, new DigestNonceManager(RandomNumberGenerator.GetBytes(32), TimeSpan.FromMinutes(5), time),
             credentials, new SipAuthRateLimiter(new SipAuthRateLimitOptions(), time), metrics);
-        var registrar = new SipRegistrar(new SipRegistrarOptions { Node = "test" }, new InMemoryRegistrarBindingStore(time), time);
+        var registrar = new SipRegistrar(new SipRegistrarOptions { Node = "test", MinExpires = minExpires }, new InMemoryRegistrarBindingStore(time), time);
         var ua = new SipUserAgent(
             new SipUserAgentOptions { AutoAnswer = autoAnswer, AuthenticateRegister = authenticate, LocalDomains = domains ?? [] },
             transport, time, NullLogger<SipUserAgent>.Instance, authenticator: authenticator, registrar: registrar, metrics: metrics);
         transport.Start(new SipUserAgentHandler(ua));
-        return new InProcessSipStack(transport, ua, metrics);
+        return new InProcessSipStack(transport, ua, metrics, registrar);
     }
 
     public async ValueTask DisposeAsync()

@@ -223,6 +223,37 @@ public sealed class SipWireBehaviourTests
         Assert.Equal(0, await tcp.ReceiveAsync(buffer, SocketFlags.None, cts.Token));
     }
 
+    [Fact]
+    public async Task Register_Sha256DigestClient_401Then200()
+    {
+        await using var stack = InProcessSipStack.Start(authenticate: true);
+        using var client = new UdpSipClient(stack.UdpEndPoint);
+        await client.SendAsync(Register(client.Port, cseq: 1, authorization: null));
+        var challenge = await client.ReceiveFinalAsync(Wait);
+        Assert.Equal(401, UdpSipClient.StatusOf(challenge!));
+        var challenges = challenge!.Split("\r\n").Where(l => l.StartsWith("WWW-Authenticate: ", StringComparison.Ordinal)).Select(l => l["WWW-Authenticate: ".Length..]).ToList();
+        Assert.Equal(2, challenges.Count);
+        var digest = new SipDigestClient("1001", "s3cret");
+        Assert.True(digest.TryAnswer(challenges, "REGISTER", "sip:127.0.0.1", out var authorization));
+        Assert.Contains("algorithm=SHA-256", authorization, StringComparison.Ordinal);
+        await client.SendAsync(Register(client.Port, cseq: 2, authorization));
+        var ok = await client.ReceiveFinalAsync(Wait);
+        Assert.Equal(200, UdpSipClient.StatusOf(ok!));
+        Assert.Single(await stack.Registrar.LookupAsync("sip:1001@127.0.0.1"));
+    }
+
+    private static string Register(int port, int cseq, string? authorization) =>
+        "REGISTER sip:127.0.0.1 SIP/2.0\r\n" +
+        $"Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-reg{cseq};rport\r\n" +
+        "Max-Forwards: 70\r\n" +
+        "From: <sip:1001@127.0.0.1>;tag=r1\r\n" +
+        "To: <sip:1001@127.0.0.1>\r\n" +
+        "Call-ID: sha256-register@127.0.0.1\r\n" +
+        $"CSeq: {cseq} REGISTER\r\n" +
+        $"Contact: <sip:1001@127.0.0.1:{port}>\r\n" +
+        (authorization is null ? string.Empty : $"Authorization: {authorization}\r\n") +
+        "Content-Length: 0\r\n\r\n";
+
     private static string Request(string method, int port, string branch, string toTag = "", string version = "SIP/2.0") =>
         $"{method} sip:acd@127.0.0.1 {version}\r\n" +
         $"Via: SIP/2.0/UDP 127.0.0.1:{port};branch={branch};rport\r\n" +
