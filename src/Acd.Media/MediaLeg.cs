@@ -61,7 +61,7 @@ public sealed class MediaLeg : IPacedStream
     private readonly Lock _gate = new();
     private readonly byte[] _packet = new byte[RtpPacket.HeaderSize + 1500];
     private readonly byte[] _frame = new byte[G711.SamplesPerFrame];
-    private readonly short[] _pcm = new short[1500];
+    private short[] _pcm = [];
     private readonly char[] _digits = new char[4];
     private readonly TelephoneEventReceiver _eventReceiver = new();
     private readonly TelephoneEventSender _eventSender;
@@ -160,6 +160,11 @@ public sealed class MediaLeg : IPacedStream
     {
         lock (_gate)
         {
+            if (enabled && _pcm.Length == 0)
+            {
+                _pcm = new short[1500]; // decode buffer, only for legs that detect in-band; set before the detector
+            }
+
             _detector = enabled ? new DtmfDetector(options) : null;
         }
     }
@@ -348,11 +353,12 @@ public sealed class MediaLeg : IPacedStream
 
         var law = (G711Law)packet.PayloadType;
         var detector = _detector;
-        if (detector is not null)
+        var pcm = _pcm;
+        if (detector is not null && pcm.Length > 0)
         {
-            var length = Math.Min(packet.Payload.Length, _pcm.Length);
-            G711.Decode(law, packet.Payload[..length], _pcm);
-            var found = detector.Process(_pcm.AsSpan(0, length), _digits);
+            var length = Math.Min(packet.Payload.Length, pcm.Length);
+            G711.Decode(law, packet.Payload[..length], pcm);
+            var found = detector.Process(pcm.AsSpan(0, length), _digits);
             for (var i = 0; i < found; i++)
             {
                 RaiseDigit(new DtmfDigit(_digits[i], DtmfSource.InBand, TimeSpan.FromMilliseconds(40)));
