@@ -172,6 +172,25 @@ public sealed class CatalogTests : IDisposable
     }
 
     [Fact]
+    public async Task StartWatching_RealFileEdit_ReloadsAfterDebounce()
+    {
+        Write("sales.yaml", Script("old-queue"));
+        var time = new FakeTimeProvider();
+        using var catalog = Catalog(time);
+        catalog.Reload();
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        catalog.ChangeObserved += () => changed.TrySetResult();
+        catalog.StartWatching();
+
+        Write("sales.yaml", Script("new-queue"));
+        await changed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        time.Advance(TimeSpan.FromMilliseconds(500));
+
+        Assert.True(catalog.Current.TryGetScript("sales", out var script));
+        Assert.Equal("new-queue", ((QueueNode)script.NodeByName["q"]).Queue);
+    }
+
+    [Fact]
     public void Options_Invalid_ListsEveryError()
     {
         var errors = new IvrCatalogOptions { Directory = " ", ReloadDebounce = TimeSpan.FromHours(1) }.Validate();

@@ -172,8 +172,17 @@ public sealed class IvrScriptCatalog : IDisposable
         _watcher.EnableRaisingEvents = true;
     }
 
+    /// <summary>Raised after a change notification was taken (tests wait on it instead of sleeping).</summary>
+    internal event Action? ChangeObserved;
+
     /// <summary>A file changed: (re)start the debounce timer; the reload runs once the changes stop.</summary>
     internal void OnFileChanged()
+    {
+        OnFileChangedCore();
+        ChangeObserved?.Invoke();
+    }
+
+    private void OnFileChangedCore()
     {
         lock (_debounceLock)
         {
