@@ -300,7 +300,7 @@ public sealed class IvrSession : IExpressionScope
         switch (node)
         {
             case PlayNode play:
-                Play(play.Prompts, play.BargeIn);
+                Play(play.Prompts);
                 return default;
             case MenuNode menu:
                 StartAttempt(menu.Prompts);
@@ -333,13 +333,13 @@ public sealed class IvrSession : IExpressionScope
 
                 return Step.Fire(set.Next.Trigger);
             case SayNode say:
-                Play(SayPrompts(say), say.BargeIn);
+                Play(SayPrompts(say));
                 return default;
             case VoicemailNode voicemail:
                 _typeahead.Clear();
                 if (voicemail.Prompts.Length > 0)
                 {
-                    Play(voicemail.Prompts, bargeIn: false);
+                    Play(voicemail.Prompts);
                 }
                 else
                 {
@@ -363,7 +363,7 @@ public sealed class IvrSession : IExpressionScope
                     return Step.End(_terminalOutcome);
                 }
 
-                Play(prompts, bargeIn: false);
+                Play(prompts);
                 return default;
         }
     }
@@ -401,7 +401,7 @@ public sealed class IvrSession : IExpressionScope
 
     private void StartAttempt(IReadOnlyList<string> prompts)
     {
-        Play(prompts, bargeIn: true);
+        Play(prompts);
         _observer?.InputExpected(this, _state.Name);
     }
 
@@ -550,7 +550,7 @@ public sealed class IvrSession : IExpressionScope
         }
 
         _phase = 2;
-        Play(voicemail.ClosingPrompts, bargeIn: false);
+        Play(voicemail.ClosingPrompts);
         return default;
     }
 
@@ -604,7 +604,8 @@ public sealed class IvrSession : IExpressionScope
 
     // ---- media and timers ------------------------------------------------------------------------------------------
 
-    private void Play(IReadOnlyList<string> names, bool bargeIn)
+    /// <summary>Starts prompts; a digit stops them only where the node allows barge-in (see OnDigit).</summary>
+    private void Play(IReadOnlyList<string> names)
     {
         StopPlay();
         var token = ++_playToken;
@@ -624,7 +625,6 @@ public sealed class IvrSession : IExpressionScope
         _observer?.PromptsStarted(this, prompts);
         // Barge-in and hang-up both stop a prompt through this token (the loop handles hang-up at once).
         _playCancel = new CancellationTokenSource();
-        _ = bargeIn;
         Task task;
         try
         {
