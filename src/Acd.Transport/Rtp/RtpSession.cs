@@ -257,13 +257,22 @@ public sealed partial class RtpSession : IRtpSink, IPacedStream, IAsyncDisposabl
             }
 
             var arrival = (long)(_time.GetTimestamp() * _toStopwatch);
-            if (rtcp)
+            try
             {
-                OnRtcp(buffer.AsSpan(0, received), from);
+                if (rtcp)
+                {
+                    OnRtcp(buffer.AsSpan(0, received), from);
+                }
+                else
+                {
+                    OnRtp(buffer.AsSpan(0, received), from, arrival);
+                }
             }
-            else
+#pragma warning disable CA1031 // a throwing event handler must not end the leg's receive loop
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
-                OnRtp(buffer.AsSpan(0, received), from, arrival);
+                Log.HandlerFailed(_logger, LocalPort, ex);
             }
         }
     }
@@ -371,6 +380,9 @@ public sealed partial class RtpSession : IRtpSink, IPacedStream, IAsyncDisposabl
 
         [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "RTP session on port {Port} rejected {Protocol} from unexpected source {Source} (further rejections counted, not logged)")]
         public static partial void Rejected(ILogger logger, int port, string protocol, string source);
+
+        [LoggerMessage(EventId = 3104, Level = LogLevel.Error, Message = "RTP session on port {Port}: a media event handler threw; the packet was dropped")]
+        public static partial void HandlerFailed(ILogger logger, int port, Exception exception);
 
         [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "RTP session on port {Port} stopped receiving")]
         public static partial void ReceiveFailed(ILogger logger, int port, Exception exception);
