@@ -126,11 +126,7 @@ public static class SipMessageParser
     private static bool ParseRequestLine(ReadOnlySpan<byte> l, ref SipMessage.StartLine line, out SipParseError error)
     {
         line.IsRequest = true;
-        var m = 0;
-        while (m < l.Length && SipChars.IsToken(l[m]))
-        {
-            m++;
-        }
+        var m = SipChars.TokenLength(l);
 
         var lastSp = l.LastIndexOf((byte)' ');
         if (m == 0 || m >= l.Length || l[m] != ' ' || lastSp <= m)
@@ -277,11 +273,7 @@ public static class SipMessageParser
                     return true;
                 }
 
-                var n = pos;
-                while (n < end && SipChars.IsToken(s[n]))
-                {
-                    n++;
-                }
+                var n = pos + SipChars.TokenLength(s[pos..end]);
 
                 var colon = n;
                 while (colon < end && SipChars.IsWsp(s[colon]))

@@ -12,6 +12,7 @@ public class SipParseBenchmarks
     private readonly ReadOnlyMemory<byte> _invite = SampleMessages.Invite;
     private readonly ReadOnlyMemory<byte> _ok = SampleMessages.Ok200;
     private readonly ReadOnlyMemory<byte> _register = SampleMessages.Register;
+    private readonly ReadOnlyMemory<byte> _wsinv = TortureCorpus.Load("valid/wsinv");
     private SipMessage _parsedInvite = null!;
 
     [GlobalSetup]
@@ -29,6 +30,9 @@ public class SipParseBenchmarks
 
     [Benchmark(Description = "parse REGISTER+Authorization")]
     public SipMessage? ParseRegister() => SipMessageParser.TryParse(_register, out var m, out _) ? m : null;
+
+    [Benchmark(Description = "parse RFC 4475 wsinv (folds, 1001 B)")]
+    public SipMessage? ParseFolded() => SipMessageParser.TryParse(_wsinv, out var m, out _) ? m : null;
 
     [Benchmark(Description = "typed From-tag + Via branch + CSeq")]
     public int TypedAccess()

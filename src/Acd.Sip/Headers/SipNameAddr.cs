@@ -189,14 +189,6 @@ public readonly ref struct SipNameAddr
             return false;
         }
 
-        foreach (var b in uri)
-        {
-            if (!SipChars.IsUriChar(b))
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return SipChars.IsAllUriChars(uri);
     }
 }

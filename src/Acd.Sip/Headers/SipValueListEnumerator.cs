@@ -41,8 +41,16 @@ public ref struct SipValueListEnumerator
 
         var s = _rest;
         var inAngle = false;
-        for (var i = 0; i < s.Length; i++)
+        var i = 0;
+        while (i < s.Length)
         {
+            var j = s[i..].IndexOfAny(SipChars.ListSpecials);
+            if (j < 0)
+            {
+                break;
+            }
+
+            i += j;
             var b = s[i];
             if (b == '"' && !inAngle)
             {
@@ -52,9 +60,11 @@ public ref struct SipValueListEnumerator
                     return Fail();
                 }
 
-                i += q - 1;
+                i += q;
+                continue;
             }
-            else if (b == '<')
+
+            if (b == '<')
             {
                 inAngle = true;
             }
@@ -66,6 +76,8 @@ public ref struct SipValueListEnumerator
             {
                 return Yield(s[..i], s[(i + 1)..]);
             }
+
+            i++;
         }
 
         if (inAngle)

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Acd.Sip.Text;
 
 /// <summary>Character classes of the RFC 3261 grammar (section 25.1) as byte lookups.</summary>
@@ -12,6 +14,29 @@ internal static class SipChars
     private const byte ParamChar = 64;
 
     private static readonly byte[] Classes = Build();
+
+    /// <summary>RFC 3261 token characters, for vectorised scans.</summary>
+    public static readonly SearchValues<byte> TokenValues = SearchValues.Create(Select(IsToken));
+
+    /// <summary>Characters allowed in a URI as written in a message, for vectorised scans.</summary>
+    public static readonly SearchValues<byte> UriValues = SearchValues.Create(Select(IsUriChar));
+
+    /// <summary>Bytes that end a plain stretch of a comma-separated list: quote, angle brackets, comma.</summary>
+    public static readonly SearchValues<byte> ListSpecials = SearchValues.Create("\"<>,"u8);
+
+    private static byte[] Select(Func<byte, bool> predicate)
+    {
+        var list = new List<byte>();
+        for (var b = 0; b < 256; b++)
+        {
+            if (predicate((byte)b))
+            {
+                list.Add((byte)b);
+            }
+        }
+
+        return [.. list];
+    }
 
     private static byte[] Build()
     {
@@ -92,23 +117,17 @@ internal static class SipChars
     /// <summary>Characters allowed in an unquoted generic parameter value (token, IPv6 reference, host).</summary>
     public static bool IsParamChar(byte b) => (Classes[b] & ParamChar) != 0;
 
-    public static bool IsAllTokens(ReadOnlySpan<byte> s)
+    public static bool IsAllTokens(ReadOnlySpan<byte> s) => !s.IsEmpty && s.IndexOfAnyExcept(TokenValues) < 0;
+
+    /// <summary>Length of the run of token characters at the start of <paramref name="s"/>.</summary>
+    public static int TokenLength(ReadOnlySpan<byte> s)
     {
-        if (s.IsEmpty)
-        {
-            return false;
-        }
-
-        foreach (var b in s)
-        {
-            if (!IsToken(b))
-            {
-                return false;
-            }
-        }
-
-        return true;
+        var i = s.IndexOfAnyExcept(TokenValues);
+        return i < 0 ? s.Length : i;
     }
+
+    /// <summary>True when every byte may appear in a URI (no LWS, controls, quotes or angle brackets).</summary>
+    public static bool IsAllUriChars(ReadOnlySpan<byte> s) => s.IndexOfAnyExcept(UriValues) < 0;
 
     public static int HexValue(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
 
@@ -143,17 +162,22 @@ internal static class SipChars
     /// </summary>
     public static int QuotedLength(ReadOnlySpan<byte> s)
     {
-        for (var i = 1; i < s.Length; i++)
+        var i = 1;
+        while (i < s.Length)
         {
-            var b = s[i];
-            if (b == '\\')
+            var j = s[i..].IndexOfAny((byte)'\\', (byte)'"');
+            if (j < 0)
             {
-                i++;
+                return -1;
             }
-            else if (b == '"')
+
+            i += j;
+            if (s[i] == '"')
             {
                 return i + 1;
             }
+
+            i += 2; // skip the quoted-pair
         }
 
         return -1;

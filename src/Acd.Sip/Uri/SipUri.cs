@@ -225,18 +225,7 @@ public readonly struct SipUri : IEquatable<SipUri>
         return Ascii.EqualsIgnoreCase(scheme, "tel"u8) ? SipUriScheme.Tel : SipUriScheme.Other;
     }
 
-    private static bool AllUriChars(ReadOnlySpan<byte> s)
-    {
-        foreach (var b in s)
-        {
-            if (!SipChars.IsUriChar(b))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool AllUriChars(ReadOnlySpan<byte> s) => SipChars.IsAllUriChars(s);
 
     private static bool ParseOpaque(ReadOnlySpan<byte> s, int start, ref Parts p)
     {
