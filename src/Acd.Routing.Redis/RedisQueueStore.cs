@@ -243,7 +243,8 @@ public sealed class RedisQueueStore : IQueueStore, IRemoteRoutingEvents
 
     private async Task<(RoutingResult Result, int Attempts)> RunCoreAsync(string op, CancellationToken cancellationToken, params RedisValue[] args)
     {
-        var (rr, attempts) = await _runner.RunAsync(() => Args(op, args), cancellationToken).ConfigureAwait(false);
+        var opId = Guid.NewGuid().ToString("N");
+        var (rr, attempts) = await _runner.RunAsync(() => Args(op, args, opId), cancellationToken).ConfigureAwait(false);
         var r = (RedisResult[])rr!;
         var error = (RoutingError)(int)r[0];
         if (error != RoutingError.None)
@@ -284,14 +285,15 @@ public sealed class RedisQueueStore : IQueueStore, IRemoteRoutingEvents
             N(f[8]));
     }
 
-    private RedisValue[] Args(string op, RedisValue[] args)
+    private RedisValue[] Args(string op, RedisValue[] args, string opId = "")
     {
-        var all = new RedisValue[4 + args.Length];
+        var all = new RedisValue[5 + args.Length];
         all[0] = op;
         all[1] = _time.GetUtcNow().ToUnixTimeMilliseconds();
         all[2] = _random.NextDouble().ToString("R", CultureInfo.InvariantCulture);
         all[3] = _selfNode;
-        args.CopyTo(all, 4);
+        all[4] = opId;
+        args.CopyTo(all, 5);
         return all;
     }
 

@@ -1,6 +1,8 @@
 -- Acd routing: every decision is one call of this script (one round trip, atomic).
 -- KEYS[1] = key prefix with hash tag, e.g. "{acd}:"; ARGV[1] = op, ARGV[2] = now (Unix ms), ARGV[3] = random [0,1),
--- ARGV[4] = the deciding node (events about calls owned by another node are also published to that node's channel).
+-- ARGV[4] = the deciding node (events about calls owned by another node are also published to that node's channel),
+-- ARGV[5] = operation id ('' for queries): a decision retried after a lost reply returns its stored result
+-- instead of applying twice (results kept 5 minutes under op:<id>, written atomically with the decision).
 -- Returns { error, reason, event... } with events as "kind|time|queue|call|agent|state|wait|handle|detail".
 -- The rules mirror InMemoryQueueStore exactly; the contract test suite runs against both.
 local P = KEYS[1]
@@ -8,6 +10,7 @@ local op = ARGV[1]
 local now = tonumber(ARGV[2])
 local rnd = tonumber(ARGV[3])
 local self_node = ARGV[4]
+local opid = ARGV[5]
 local HEADS = 32
 local NOCAP = 10
 local DAY = 86400000
@@ -432,8 +435,9 @@ local function reap_nodes()
 end
 
 -- operations ------------------------------------------------------------------------------------------------
+local function dispatch()
 if op == 'agent_state' then
-  local aid, target, reason = ARGV[5], tonumber(ARGV[6]), ARGV[7]
+  local aid, target, reason = ARGV[6], tonumber(ARGV[7]), ARGV[8]
   local ak = P .. 'a:' .. aid
   local st = tonumber(redis.call('HGET', ak, 'st'))
   if not st then return fail(1, "unknown agent '" .. aid .. "'") end
@@ -452,7 +456,7 @@ if op == 'agent_state' then
   end
   return done()
 elseif op == 'enqueue' then
-  local cid, q, prio, ext, node = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+  local cid, q, prio, ext, node = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
   local qc = queue_conf(q)
   if not qc.strat then return fail(2, "unknown queue '" .. q .. "'") end
   local ck = P .. 'c:' .. cid
@@ -471,7 +475,7 @@ elseif op == 'enqueue' then
   enter_queue(cid, q, qc)
   return done()
 elseif op == 'abandon' then
-  local cid = ARGV[5]
+  local cid = ARGV[6]
   local ck = P .. 'c:' .. cid
   local c = redis.call('HMGET', ck, 'st', 'q', 'enq', 'agent', 'mem')
   if not c[1] or c[1] == 't' then return fail(3, "call '" .. cid .. "' is not waiting or ringing") end
@@ -499,7 +503,7 @@ elseif op == 'abandon' then
   end
   return done()
 elseif op == 'complete' then
-  local cid, aid, outcome = ARGV[5], ARGV[6], tonumber(ARGV[7])
+  local cid, aid, outcome = ARGV[6], ARGV[7], tonumber(ARGV[8])
   local c = redis.call('HMGET', P .. 'c:' .. cid, 'st', 'agent', 'lost')
   if c[1] ~= 'o' or c[2] ~= aid or c[3] == '1' then
     return fail(7, "agent '" .. aid .. "' holds no reservation for call '" .. cid .. "'")
@@ -507,7 +511,7 @@ elseif op == 'complete' then
   complete(cid, aid, outcome)
   return done()
 elseif op == 'endcall' then
-  local aid = ARGV[5]
+  local aid = ARGV[6]
   local v = redis.call('HMGET', P .. 'a:' .. aid, 'st', 'call')
   if not v[1] then return fail(1, "unknown agent '" .. aid .. "'") end
   if tonumber(v[1]) ~= 3 or not v[2] or v[2] == '' then
@@ -516,7 +520,7 @@ elseif op == 'endcall' then
   end_call(aid, nil)
   return done()
 elseif op == 'due' then
-  local max = tonumber(ARGV[5])
+  local max = tonumber(ARGV[6])
   reap_nodes()
   local processed = 0
   while processed < max do
@@ -536,10 +540,10 @@ elseif op == 'nextdue' then
   if best == nil then return { 0, '' } end
   return { 0, S(best) }
 elseif op == 'heartbeat' then
-  redis.call('ZADD', P .. 'nodes', now + tonumber(ARGV[6]), ARGV[5])
+  redis.call('ZADD', P .. 'nodes', now + tonumber(ARGV[7]), ARGV[6])
   return { 0, '' }
 elseif op == 'load_agent' then
-  local aid, skills, queues = ARGV[5], ARGV[6], ARGV[7]
+  local aid, skills, queues = ARGV[6], ARGV[7], ARGV[8]
   local ak = P .. 'a:' .. aid
   local st = tonumber(redis.call('HGET', ak, 'st'))
   if st == 1 then avail_remove(aid) end
@@ -555,7 +559,7 @@ elseif op == 'load_agent' then
   for _, q in ipairs(split(queues, ',')) do redis.call('SADD', P .. 'qa:' .. q, aid) end
   return done()
 elseif op == 'position' then
-  local cid = ARGV[5]
+  local cid = ARGV[6]
   local c = redis.call('HMGET', P .. 'c:' .. cid, 'st', 'q', 'mem', 'enq', 'agent')
   if not c[1] then return { 0, '' } end
   local q = c[2]
@@ -574,7 +578,7 @@ elseif op == 'position' then
   local qc = queue_conf(q)
   return { 0, '', c[1], q, pos, redis.call('ZCARD', P .. 'qw:' .. q), staffed, avail, S(qc.aht or qc.aht0), c[4], c[5] or '', string.format('%.17g', eff) }
 elseif op == 'snapshot' then
-  local q = ARGV[5]
+  local q = ARGV[6]
   local qc = queue_conf(q)
   if not qc.strat then return { 0, '' } end
   local longest = 0
@@ -598,7 +602,7 @@ elseif op == 'snapshot' then
   r[#r + 1] = string.format('%.17g', eff)
   return r
 elseif op == 'agent' then
-  local aid = ARGV[5]
+  local aid = ARGV[6]
   local v = redis.call('HMGET', P .. 'a:' .. aid, 'st', 'rs', 'since', 'call', 'rna', 'day', 'calls', 'talk')
   if not v[1] then return { 0, '' } end
   local calls, talk = '0', '0'
@@ -606,3 +610,12 @@ elseif op == 'agent' then
   return { 0, '', v[1], v[2], v[3], v[4], v[5], calls, talk }
 end
 return fail(8, 'unknown op ' .. tostring(op))
+end
+
+if opid ~= '' then
+  local prev = redis.call('GET', P .. 'op:' .. opid)
+  if prev then return cjson.decode(prev) end
+end
+local result = dispatch()
+if opid ~= '' then redis.call('SET', P .. 'op:' .. opid, cjson.encode(result), 'PX', 300000) end
+return result

@@ -58,7 +58,7 @@ public sealed class ConcurrencyTests(RedisStoreFixture fixture) : IClassFixture<
         }
     }
 
-    internal static async Task Hammer(IQueueStore[] stores, int calls, int agents)
+    internal static async Task Hammer(IQueueStore[] stores, int calls, int agents, Func<Task>? midRun = null)
     {
         var config = Config(agents);
         Assert.Empty(await stores[0].LoadAsync(config));
@@ -124,6 +124,11 @@ public sealed class ConcurrencyTests(RedisStoreFixture fixture) : IClassFixture<
 
             for (var i = 0; i < perWorker; i++)
             {
+                if (w == 0 && i == perWorker / 2 && midRun is not null)
+                {
+                    await midRun();
+                }
+
                 Take(await store.EnqueueAsync(Cfg.Call($"w{w}-c{i}", queues[(i + w) % queues.Length], node: "n" + w)), pending, violations);
                 if (i % 3 == 0)
                 {

@@ -39,6 +39,19 @@ public sealed class RedisFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Restart_UnderLoad_RetriedDecisionsApplyOnceNothingLost()
+    {
+        var options = RedisStoreFixture.UniqueOptions();
+        await using var mux1 = await ConnectionMultiplexer.ConnectAsync(_server.ConnectionString);
+        await using var mux2 = await ConnectionMultiplexer.ConnectAsync(_server.ConnectionString);
+        var stores = new[] { new RedisQueueStore(mux1, options, TimeProvider.System), new RedisQueueStore(mux2, options, TimeProvider.System) };
+
+        await ConcurrencyTests.Hammer(stores, calls: 1200, agents: 12, midRun: () => _server.RestartAsync());
+
+        Assert.True(stores[1].RedisFailures > 0, "the restart should have interrupted the other worker's decisions");
+    }
+
+    [Fact]
     public async Task Unreachable_Briefly_DecisionsWaitRetryAndNothingIsLost()
     {
         using var meters = new TestMeterFactory();
@@ -146,5 +159,28 @@ public sealed class RemoteEventTests(RedisStoreFixture fixture) : IClassFixture<
         }
 
         Assert.Single(atB, e => e.Kind == RoutingEventKind.Offered);
+    }
+}
+
+/// <summary>The script's retry guard: the same operation id applies once and replays its result.</summary>
+public sealed class RedisOperationIdTests(RedisStoreFixture fixture) : IClassFixture<RedisStoreFixture>
+{
+    [Fact]
+    public async Task SameOperationId_SecondCallReplaysWithoutApplying()
+    {
+        var options = RedisStoreFixture.UniqueOptions();
+        var store = new RedisQueueStore(fixture.Redis, options, Cfg.Clock());
+        Assert.Empty(await store.LoadAsync(Cfg.Config([Cfg.Queue("q")], Cfg.Agent("a1", ("sales", 5)))));
+        using var stream = typeof(RedisQueueStore).Assembly.GetManifestResourceStream("Acd.Routing.Redis.routing.lua")!;
+        var script = await new StreamReader(stream).ReadToEndAsync();
+        var db = fixture.Redis.GetDatabase();
+        RedisValue[] args = ["enqueue", Cfg.Start.ToUnixTimeMilliseconds(), "0.5", "n1", "op-1", "c1", "q", "", "", "n1"];
+
+        var first = (RedisResult[])(await db.ScriptEvaluateAsync(script, [options.KeyPrefix], args))!;
+        var second = (RedisResult[])(await db.ScriptEvaluateAsync(script, [options.KeyPrefix], args))!;
+
+        Assert.Equal(first.Select(r => (string?)r), second.Select(r => (string?)r));
+        Assert.Equal(3, first.Length);
+        Assert.Equal(1, (await store.GetQueueSnapshotAsync("q"))!.Offered);
     }
 }
