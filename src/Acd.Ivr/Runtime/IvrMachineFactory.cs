@@ -43,13 +43,14 @@ internal static class IvrMachineFactory
     public static void ConfigureNode(StateMachine<IvrNode, string> machine, IvrScript script, IvrNode node, Func<IvrNode, Task>? onEntry, bool includeHangup)
     {
         var state = machine.Configure(node);
+        var description = node.EntryDescription ??= Describe(node);
         if (onEntry is not null)
         {
-            state.OnEntryAsync(() => onEntry(node), Describe(node));
+            state.OnEntryAsync(() => onEntry(node), description);
         }
         else
         {
-            state.OnEntryAsync(static () => Task.CompletedTask, Describe(node));
+            state.OnEntryAsync(static () => Task.CompletedTask, description);
         }
 
         foreach (var edge in node.Edges)

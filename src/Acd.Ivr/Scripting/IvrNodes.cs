@@ -60,6 +60,9 @@ internal abstract class IvrNode(string name, IvrNodeKind kind, SourceLocation lo
     /// <summary>Position in <see cref="IvrScript"/>'s node array (the end state is last).</summary>
     public int Index { get; set; }
 
+    /// <summary>The entry-action label shown in graphs (computed once, shared by every call's machine).</summary>
+    public string? EntryDescription { get; set; }
+
     /// <summary>Outgoing transitions in declaration order.</summary>
     public List<IvrEdge> Edges { get; } = [];
 
