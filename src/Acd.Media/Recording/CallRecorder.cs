@@ -66,6 +66,9 @@ public sealed class CallRecorder : IPacedStream, IAsyncDisposable
     /// <summary>Stereo frames dropped because the writer queue was full.</summary>
     public long FramesDropped { get; private set; }
 
+    /// <summary>Why writing stopped (disk full, file gone); null while healthy.</summary>
+    public string? Error { get; private set; }
+
     /// <summary>Stereo frames written to the file.</summary>
     public long FramesWritten => _writer.FramesWritten / Frame;
 
@@ -158,7 +161,14 @@ public sealed class CallRecorder : IPacedStream, IAsyncDisposable
         _stopped = true;
         _channel.Writer.TryComplete();
         await _writerTask;
-        await _writer.DisposeAsync();
+        try
+        {
+            await _writer.DisposeAsync();
+        }
+        catch (IOException ex)
+        {
+            Error ??= $"Recording '{Path}' could not be completed: {ex.Message}";
+        }
     }
 
     /// <inheritdoc />
@@ -170,7 +180,15 @@ public sealed class CallRecorder : IPacedStream, IAsyncDisposable
         {
             try
             {
-                await _writer.WriteBytesAsync(buffer.AsMemory(0, FrameBytes));
+                if (Error is null)
+                {
+                    await _writer.WriteBytesAsync(buffer.AsMemory(0, FrameBytes));
+                }
+            }
+            catch (IOException ex)
+            {
+                // Disk full or gone: keep draining (the media path never waits), report on the recorder.
+                Error = $"Recording '{Path}' failed: {ex.Message}";
             }
             finally
             {

@@ -238,4 +238,19 @@ public class BridgeTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public async Task CallRecorder_DiskFull_ReportsErrorWithoutThrowing()
+    {
+        Assert.True(File.Exists("/dev/full"), "/dev/full (Linux) simulates a full disk");
+        var recorder = CallRecorder.Start("/dev/full");
+        for (var i = 0; i < 500; i++)
+        {
+            recorder.OnTick(new Acd.Media.Clock.PacingTick(i, i, 0)); // 500 frames, more than the 64 KiB file buffer
+        }
+
+        await recorder.StopAsync();
+        Assert.NotNull(recorder.Error);
+        Assert.Contains("/dev/full", recorder.Error, StringComparison.Ordinal);
+    }
 }
