@@ -27,13 +27,13 @@ def dashboard(uid, title, panels, queue_var=True):
 
 Q = '{queue=~"$queue"}'
 wallboard = dashboard("acd-wallboard", "Acd wallboard", [
-    panel(1, "Calls waiting", [f"sum by (queue) (acd_queue_calls_waiting{Q})"], "stat", x=0, y=0, w=6, h=5),
+    panel(1, "Calls waiting", [f"max by (queue) (acd_queue_calls_waiting{Q})"], "stat", x=0, y=0, w=6, h=5),
     panel(2, "Longest wait", [f"max by (queue) (acd_queue_longest_wait_seconds{Q})"], "stat", "s", x=6, y=0, w=6, h=5),
     panel(3, "Service level (15 min)", [f"queue:acd_service_level:ratio_15m{Q}"], "stat", "percentunit", x=12, y=0, w=6, h=5),
     panel(4, "Abandon rate (15 min)", [f"queue:acd_abandon:ratio_15m{Q}"], "stat", "percentunit", x=18, y=0, w=6, h=5),
     panel(5, "ASA (15 min)", [f"queue:acd_asa_seconds:15m{Q}"], "stat", "s", x=0, y=5, w=6, h=5),
     panel(6, "Estimated wait", [f"max by (queue) (acd_queue_estimated_wait_seconds{Q})"], "stat", "s", x=6, y=5, w=6, h=5),
-    panel(7, "Agents by state", [f"sum by (state) (acd_agents{Q})"], "bargauge", x=12, y=5, w=12, h=5, legend="{{state}}"),
+    panel(7, "Agents by state", [f"sum by (state) (max by (queue, state) (acd_agents{Q}))"], "bargauge", x=12, y=5, w=12, h=5, legend="{{state}}"),
     panel(8, "Offered / answered / abandoned (per 15 min)", [
         f"sum by (queue) (increase(acd_queue_calls_offered_total{Q}[15m]))",
         f"sum by (queue) (increase(acd_queue_calls_answered_total{Q}[15m]))",
@@ -43,7 +43,7 @@ wallboard = dashboard("acd-wallboard", "Acd wallboard", [
 ])
 
 agents = dashboard("acd-agents", "Acd agents", [
-    panel(1, "Agents by state", [f"sum by (state) (acd_agents{Q})"], x=0, y=0, w=24, legend="{{state}}"),
+    panel(1, "Agents by state", [f"sum by (state) (max by (queue, state) (acd_agents{Q}))"], x=0, y=0, w=24, legend="{{state}}"),
     panel(2, "Occupancy (15 min)", [f"queue:acd_occupancy:ratio_15m{Q}"], unit="percentunit", x=0, y=8),
     panel(3, "Average handle time (1 h)", [f"queue:acd_aht_seconds:1h{Q}"], unit="s", x=12, y=8),
     panel(4, "Ring-no-answer (per hour)", ["sum (increase(acd_agent_ring_no_answer_total[1h]))"], x=0, y=16, legend="ring-no-answer"),
@@ -63,7 +63,7 @@ telephony = dashboard("acd-telephony", "Acd telephony health", [
     panel(7, "RTP jitter p95", ["histogram_quantile(0.95, sum by (le) (rate(acd_rtp_jitter_seconds_bucket[5m])))"], unit="s", legend="p95", x=0, y=24),
     panel(8, "Media send lateness p99", ["histogram_quantile(0.99, sum by (le) (rate(acd_rtp_send_lateness_seconds_bucket[5m])))"], unit="s", legend="p99", x=12, y=24),
     panel(9, "Redis command time p99", ["histogram_quantile(0.99, sum by (le) (rate(acd_redis_command_seconds_bucket[5m])))"], unit="s", legend="p99", x=0, y=32),
-    panel(10, "Redis errors and nodes up", ["sum (rate(acd_redis_errors_total[5m]))", "sum (acd_node_up)"], legend="{{__name__}}", x=12, y=32),
+    panel(10, "Redis errors and nodes up", ["sum (rate(acd_redis_errors_total[5m]))", "max (acd_node_up)"], legend="{{__name__}}", x=12, y=32),
     panel(11, "IVR input errors and node visits", ["sum (rate(acd_ivr_input_errors_total[5m]))", "topk(10, sum by (script, node) (rate(acd_ivr_node_visits_total[5m])))"], legend="{{script}} {{node}}", x=0, y=40, w=24),
 ], queue_var=False)
 
