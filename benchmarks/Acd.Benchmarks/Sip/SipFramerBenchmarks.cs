@@ -9,6 +9,8 @@ namespace Acd.Benchmarks.Sip;
 
 /// <summary>Cutting an INVITE out of a TCP stream, in one segment and in 16 segments.</summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class SipFramerBenchmarks
 {
     private readonly ReadOnlySequence<byte> _single = new(SampleMessages.Invite);

@@ -7,6 +7,8 @@ namespace Acd.Benchmarks.Sip;
 
 /// <summary>Parsing typical messages into an indexed <see cref="SipMessage"/> (datagram rules, default limits).</summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class SipParseBenchmarks
 {
     private readonly ReadOnlyMemory<byte> _invite = SampleMessages.Invite;

@@ -8,6 +8,8 @@ namespace Acd.Benchmarks.Sip;
 
 /// <summary>Serialising messages into a reused <see cref="ArrayBufferWriter{T}"/>.</summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class SipWriteBenchmarks
 {
     private readonly ArrayBufferWriter<byte> _output = new(4096);

@@ -209,28 +209,37 @@ public sealed class SipStreamFramer
     {
         var rest = _scanned == 0 ? buffer : buffer.Slice(_scanPosition);
         var position = rest.Start;
+        Span<byte> seam = stackalloc byte[6];
         while (rest.TryGet(ref position, out var memory))
         {
             var span = memory.Span;
-            var from = 0;
-            while (true)
+            if (span.IsEmpty)
             {
-                var lf = span[from..].IndexOf((byte)'\n');
-                if (lf < 0)
+                continue;
+            }
+
+            // A terminator split across the previous bytes and this segment: search the seam (last 3 + first 3).
+            var tailCount = (int)Math.Min(3, _scanned);
+            if (tailCount > 0)
+            {
+                for (var k = 0; k < tailCount; k++)
                 {
-                    break;
+                    seam[k] = (byte)(_tail >> (8 * (tailCount - 1 - k)));
                 }
 
-                var i = from + lf;
-                if (Before(span, i, 1) == '\r' && Before(span, i, 2) == '\n' && Before(span, i, 3) == '\r')
+                var head = Math.Min(3, span.Length);
+                span[..head].CopyTo(seam[tailCount..]);
+                var p = seam[..(tailCount + head)].IndexOf(HeaderTerminator);
+                if (p >= 0)
                 {
-                    var length = _scanned + i + 1;
-                    _scanned = 0;
-                    _tail = 0;
-                    return length;
+                    return Found(p + 4 - tailCount);
                 }
+            }
 
-                from = i + 1;
+            var i = span.IndexOf(HeaderTerminator);
+            if (i >= 0)
+            {
+                return Found(i + 4);
             }
 
             for (var k = Math.Max(0, span.Length - 3); k < span.Length; k++)
@@ -243,11 +252,15 @@ public sealed class SipStreamFramer
 
         _scanPosition = buffer.End;
         return -1;
-    }
 
-    /// <summary>The byte <paramref name="back"/> positions before index <paramref name="i"/>, looking into earlier segments through the tail.</summary>
-    private int Before(ReadOnlySpan<byte> span, int i, int back) =>
-        i - back >= 0 ? span[i - back] : (_scanned + i - back < 0 ? -1 : (_tail >> (8 * (back - i - 1))) & 0xFF);
+        long Found(int endInSpan)
+        {
+            var length = _scanned + endInSpan;
+            _scanned = 0;
+            _tail = 0;
+            return length;
+        }
+    }
 
     /// <summary>Finds Content-Length ("l" compact form too, folds allowed) in a header section ending in CRLF CRLF.</summary>
     internal static bool TryFindContentLength(ReadOnlySpan<byte> headers, out int contentLength, out SipParseErrorCode code, out int offset)
