@@ -56,8 +56,8 @@ public sealed class MediaLoadTool : IBenchTool
             var media = RunMedia(sockets, sink, prompt, seconds, warmup, threads);
             var bare = RunBare(sockets, sink, seconds, warmup, threads);
             Console.WriteLine();
-            Console.WriteLine("| run | legs | packets/s sent | packets/s at sink | CPU cores | CPU % of a core per 1,000 legs | send error p50 ms | p99 ms | p99.9 ms | max ms | skipped frames (stalls) |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine("| run | legs | packets/s sent | packets/s at sink | CPU cores | CPU % of a core per 1,000 legs | send error p50 ms | p99 ms | p99.9 ms | max ms | skipped frames (stalls) | allocated B/packet | gen0 GCs |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             Print("media (RTP legs, timer wheel, prompt player)", legs, media);
             Print("bare UDP baseline (paced SendTo only)", legs, bare);
             Console.WriteLine();
@@ -75,7 +75,7 @@ public sealed class MediaLoadTool : IBenchTool
 
     private static void Print(string name, int legs, Result r) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {legs} | {r.SentPerSecond:F0} | {r.ReceivedPerSecond:F0} | {r.Cores:F2} | {r.Cores * 100 * 1000 / legs:F1} | {r.P50 * 1000:F2} | {r.P99 * 1000:F2} | {r.P999 * 1000:F2} | {r.Max * 1000:F2} | {r.Skipped} |"));
+            $"| {name} | {legs} | {r.SentPerSecond:F0} | {r.ReceivedPerSecond:F0} | {r.Cores:F2} | {r.Cores * 100 * 1000 / legs:F1} | {r.P50 * 1000:F2} | {r.P99 * 1000:F2} | {r.P999 * 1000:F2} | {r.Max * 1000:F2} | {r.Skipped} | {r.BytesPerPacket:F2} | {r.Gen0Collections} |"));
 
     private static Result RunMedia(Socket[] sockets, UdpSink sink, Prompt prompt, double seconds, double warmup, int threads)
     {
@@ -161,6 +161,8 @@ public sealed class MediaLoadTool : IBenchTool
 
         using var process = Process.GetCurrentProcess();
         var cpu0 = process.TotalProcessorTime;
+        var allocated0 = GC.GetTotalAllocatedBytes();
+        var gcs0 = GC.CollectionCount(0);
         var sent0 = sentCounter();
         var received0 = sink.Received;
         var sw = Stopwatch.StartNew();
@@ -170,6 +172,8 @@ public sealed class MediaLoadTool : IBenchTool
         var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         var received = sink.Received - received0;
         var sent = sentCounter() - sent0;
+        var allocated = GC.GetTotalAllocatedBytes() - allocated0;
+        var gcs = GC.CollectionCount(0) - gcs0;
         Volatile.Write(ref stop, true);
         foreach (var thread in threads)
         {
@@ -178,7 +182,7 @@ public sealed class MediaLoadTool : IBenchTool
 
         // Percentiles over all wheels: the worst wheel's value is an upper bound of the merged percentile.
         return new Result(sent / elapsed, received / elapsed, cpu / elapsed,
-            histograms.Max(h => h.Percentile(0.5)), histograms.Max(h => h.Percentile(0.99)), histograms.Max(h => h.Percentile(0.999)), histograms.Max(h => h.Max), 0);
+            histograms.Max(h => h.Percentile(0.5)), histograms.Max(h => h.Percentile(0.99)), histograms.Max(h => h.Percentile(0.999)), histograms.Max(h => h.Max), 0, (double)allocated / Math.Max(1, sent), gcs);
     }
 
     private static string Option(string[] args, string name, string fallback)
@@ -187,7 +191,7 @@ public sealed class MediaLoadTool : IBenchTool
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 
-    private sealed record Result(double SentPerSecond, double ReceivedPerSecond, double Cores, double P50, double P99, double P999, double Max, long Skipped);
+    private sealed record Result(double SentPerSecond, double ReceivedPerSecond, double Cores, double P50, double P99, double P999, double Max, long Skipped, double BytesPerPacket, int Gen0Collections);
 
     private sealed class SendCounter
     {
