@@ -31,6 +31,9 @@ public sealed class SipSignallingMetrics : IDisposable
         _parseErrors = _meter.CreateCounter<long>("acd_sip_parse_errors_total", description: "Datagrams or stream messages that failed to parse, by reason.");
     }
 
+    /// <summary>The meter the instruments live on (tests attach collectors to this instance).</summary>
+    internal Meter Meter => _meter;
+
     /// <summary>Counts a received request.</summary>
     public void Request(string method) => _requests.Add(1, new KeyValuePair<string, object?>("method", method));
 

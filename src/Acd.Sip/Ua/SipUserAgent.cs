@@ -38,6 +38,7 @@ public sealed partial class SipUserAgent : IDisposable
     private readonly string _accept;
     private readonly string _supported;
     private readonly byte[] _autoAnswerSdp;
+    private long _nextPurge;
 
     /// <summary>Creates the UA core; throws listing every error when the options are invalid.</summary>
     public SipUserAgent(
@@ -228,8 +229,10 @@ public sealed partial class SipUserAgent : IDisposable
         var now = _time.GetTimestamp();
         var key = (info.CallId, info.FromTag, info.CSeq);
         var entry = _recentRequests.GetOrAdd(key, (info.Branch, now));
-        if (_recentRequests.Count > 50_000)
+        var due = Volatile.Read(ref _nextPurge);
+        if (now >= due && Interlocked.CompareExchange(ref _nextPurge, now + _time.TimestampFrequency, due) == due)
         {
+            // At most once a second, one thread sweeps entries older than 64*T1 (O(n) per second, not per request).
             PurgeRecentRequests(now);
         }
 

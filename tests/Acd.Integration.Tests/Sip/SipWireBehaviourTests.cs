@@ -149,7 +149,7 @@ public sealed class SipWireBehaviourTests
     public async Task MalformedDatagrams_CountedAndNextRequestAnswered()
     {
         await using var stack = InProcessSipStack.Start(authenticate: false);
-        using var parseErrors = new MetricCollector<long>(null, SipSignallingMetrics.MeterName, "acd_sip_parse_errors_total");
+        using var parseErrors = new MetricCollector<long>(stack.Metrics.Meter, "acd_sip_parse_errors_total");
         using var client = new UdpSipClient(stack.UdpEndPoint);
         var random = new Random(4475);
         var garbage = new List<byte[]> { "\0\0\0"u8.ToArray(), "INVITE\r\n\r\n"u8.ToArray(), "SIP/2.0 999\r\n"u8.ToArray() };

@@ -92,7 +92,7 @@ public sealed class DigestAuthTests
     public async Task VerifyAsync_WrongPassword_RejectedAndCounted()
     {
         using var f = new Fixture();
-        using var failures = new MetricCollector<long>(null, SipSignallingMetrics.MeterName, "acd_sip_auth_failures_total");
+        using var failures = new MetricCollector<long>(f.Metrics.Meter, "acd_sip_auth_failures_total");
         var client = new SipDigestClient("1001", "wrong");
         client.TryAnswer(f.Auth.Challenges(), "REGISTER", "sip:127.0.0.1", out var authorization);
         var result = await f.Auth.VerifyAsync([authorization], "REGISTER", "127.0.0.1");
