@@ -1,6 +1,12 @@
+using Acd.Ivr;
+using Acd.Ivr.Catalog;
+using Acd.Routing;
+using Acd.Routing.Redis;
 using Acd.Server.Configuration;
+using Acd.Server.Hosting;
 using Acd.Server.Metrics;
 using Prometheus;
+using StackExchange.Redis;
 
 namespace Acd.Server;
 
@@ -42,6 +48,9 @@ public static class AcdHost
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(contactCenter);
+        AddRouting(builder.Services, options);
+        builder.Services.AddAcdIvr(new IvrCatalogOptions { Directory = options.IvrScripts });
+        builder.Services.AddHostedService<RoutingHostedService>();
 
         // Acd's instruments are exported under their own names by the bridge, not by prometheus-net's adapter.
         Prometheus.Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions
@@ -55,16 +64,59 @@ public static class AcdHost
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<PrometheusMeterBridge>();
-        app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+        var catalog = app.Services.GetRequiredService<IvrScriptCatalog>();
+        var planErrors = NumberPlanCheck.Check(contactCenter, catalog);
+        if (planErrors.Count > 0)
+        {
+            await Console.Error.WriteLineAsync("acd: refusing to start. " + new ConfigurationErrorsException(planErrors).Message).ConfigureAwait(false);
+            return ConfigurationErrorExitCode;
+        }
+
+        catalog.StartWatching();
+        app.MapGet("/health", (IServiceProvider services) => Health(services, options));
         app.MapMetrics("/metrics");
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Acd.Server");
         Log.Starting(log, options.NodeName, string.Join(",", options.SipTransports), options.SipBind.ToString(), options.SipPort,
             options.UsesRedis ? "redis" : "in-memory", contactCenter.Source, contactCenter.Routing.Queues.Count, contactCenter.Agents.Count);
-        await app.RunAsync().ConfigureAwait(false);
+        try
+        {
+            await app.RunAsync().ConfigureAwait(false);
+        }
+        catch (ConfigurationErrorsException e)
+        {
+            await Console.Error.WriteLineAsync("acd: refusing to start. " + e.Message).ConfigureAwait(false);
+            return ConfigurationErrorExitCode;
+        }
+
         return 0;
     }
+
+    private static void AddRouting(IServiceCollection services, ServerOptions options)
+    {
+        if (options.UsesRedis)
+        {
+            // One shared multiplexer for the node; abortConnect=false lets the node start and retry while Redis is down.
+            var redis = ConfigurationOptions.Parse(options.RedisConfiguration);
+            redis.AbortOnConnectFail = false;
+            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+            services.AddAcdRoutingRedis(new RedisRoutingOptions());
+        }
+
+        services.AddAcdRouting(new RoutingOptions { NodeId = options.NodeName });
+    }
+
+    private static IResult Health(IServiceProvider services, ServerOptions options)
+    {
+        var redis = options.UsesRedis ? services.GetRequiredService<IConnectionMultiplexer>().IsConnected : (bool?)null;
+        var healthy = redis != false;
+        var body = new HealthReport(healthy ? "ok" : "degraded", options.NodeName, options.UsesRedis ? "redis" : "in-memory", redis);
+        return healthy ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
 }
+
+/// <summary>The body of <c>/health</c>: overall status, this node, the routing store and whether Redis is reachable.</summary>
+internal sealed record HealthReport(string Status, string Node, string Store, bool? RedisConnected);
 
 internal static partial class Log
 {
