@@ -51,6 +51,8 @@ public sealed class DialerMetrics : IDisposable
 
     public void Publish(string campaign, double abandonRatio, double dialLevel) => _gauges[campaign] = (abandonRatio, dialLevel);
 
+    internal Meter Meter => _meter;
+
     public void Dispose() => _meter.Dispose();
 
     private static string Snake(string name) =>
