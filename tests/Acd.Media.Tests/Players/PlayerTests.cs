@@ -100,3 +100,27 @@ public class PlayerTests
         Assert.Equal(5, frames);
     }
 }
+
+public class InbandDtmfGeneratorTests
+{
+    [Fact]
+    public void Dtmf_AllDigits_DetectorHearsThemBackThroughPcma()
+    {
+        const string Digits = "123A456B789C*0#D";
+        var prompt = ToneGenerator.Dtmf(Digits)!;
+        var detector = new DtmfDetector();
+        var pcm = new short[160];
+        var found = new char[2];
+        var heard = new System.Text.StringBuilder();
+        for (var f = 0; f < prompt.FrameCount; f++)
+        {
+            G711.Decode(G711Law.ALaw, prompt.Frame(G711Law.ALaw, f), pcm);
+            heard.Append(found, 0, detector.Process(pcm, found));
+        }
+
+        Assert.Equal(Digits, heard.ToString());
+    }
+
+    [Fact]
+    public void Dtmf_InvalidCharacter_Null() => Assert.Null(ToneGenerator.Dtmf("12x"));
+}
