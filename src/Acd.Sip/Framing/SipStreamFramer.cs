@@ -278,8 +278,14 @@ public sealed class SipStreamFramer
                 break;
             }
 
-            var line = headers.Slice(pos, end);
             var next = pos + end + 2;
+            if ((headers[pos] | 0x20) is not ((byte)'c' or (byte)'l'))
+            {
+                pos = next; // only "Content-Length" and "l" matter; folds of other headers start with SP/HT and are skipped too
+                continue;
+            }
+
+            var line = headers.Slice(pos, end);
             while (next < headers.Length && SipChars.IsWsp(headers[next]))
             {
                 var more = headers[next..].IndexOf("\r\n"u8);
