@@ -4,11 +4,14 @@
 # achieved rate, failures and the Acd/baseline ratio.
 #   benchmarks/sipp/run.sh            # defaults: 30000 calls per run, offered rate 8000/s
 #   CALLS=60000 RATE=12000 benchmarks/sipp/run.sh
+#   WORKLOADS="calls" RATE=4000 benchmarks/sipp/run.sh     # any of: options register calls
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CALLS=${CALLS:-30000}
 RATE=${RATE:-8000}
+WORKLOADS=${WORKLOADS:-options register calls}
+want() { [[ " $WORKLOADS " == *" $1 "* ]]; }
 BUF=4194304
 WORK=$(mktemp -d)
 trap 'stop_all; rm -rf "$WORK"' EXIT
@@ -61,21 +64,27 @@ report() { # label acd_result base_result unit_per_call
     printf "%-28s acd %8.0f/s (fail %d of %d)   sipp-uas %8.0f/s (fail %d of %d)   acd/baseline %.2f\n", l, ar, af, aok+af, br, bf, bok+bf, ar/br }'
 }
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, CALLS=$CALLS RATE=$RATE, buff_size=$BUF"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg), CALLS=$CALLS RATE=$RATE, buff_size=$BUF"
 
 mkfifo "$WORK/stdin"; exec 3<>"$WORK/stdin"   # keeps the server's stdin open until we exit
 
 # OPTIONS transactions
+if want options; then
 start_acd --auto-answer --no-auth; a=$(run_uac acd-options options_uac.xml "127.0.0.1:$ACD_PORT"); stop_all
 start_sipp_uas -sf "$HERE/options_uas.xml"; base=$(run_uac base-options options_uac.xml "127.0.0.1:$UAS_PORT"); stop_all
 report "OPTIONS transactions" "$a" "$base" 1
+fi
 
 # REGISTER with MD5 digest: 2 transactions per call (challenge + authenticated)
+if want register; then
 start_acd --user 1001:s3cret --md5-first; a=$(run_uac acd-register register_uac.xml "127.0.0.1:$ACD_PORT" -s 1001 -au 1001 -ap s3cret); stop_all
 start_sipp_uas -sf "$HERE/register_uas.xml"; base=$(run_uac base-register register_uac.xml "127.0.0.1:$UAS_PORT" -s 1001 -au 1001 -ap s3cret); stop_all
 report "REGISTER transactions" "$a" "$base" 2
+fi
 
 # INVITE/200/ACK/BYE calls, no media; Acd answers 200 at once (test mode)
+if want calls; then
 start_acd --auto-answer --no-auth; a=$(run_uac acd-calls call_uac.xml "127.0.0.1:$ACD_PORT"); stop_all
 start_sipp_uas -sn uas; base=$(run_uac base-calls call_uac.xml "127.0.0.1:$UAS_PORT"); stop_all
 report "INVITE-ACK-BYE calls" "$a" "$base" 1
+fi

@@ -100,7 +100,7 @@ public sealed partial class SipUserAgent : IDisposable
     {
         if (!SipMessageParser.TryParse(message, framing, _limits, out var parsed, out var error))
         {
-            _metrics.ParseError(error.Code.ToString());
+            _metrics.ParseError(error.MetricTag);
             Log.ParseError(_logger, source.ToString(), error.ToString());
             if (error.Code == SipParseErrorCode.UnsupportedVersion)
             {
