@@ -103,18 +103,19 @@ public sealed class SipDigestAuthenticator
 
     /// <summary>
     /// WWW-Authenticate (or Proxy-Authenticate) values to send: one per algorithm, most preferred first,
-    /// each with a fresh nonce, qop="auth" and stale=true when <paramref name="stale"/>.
+    /// sharing one fresh nonce (a client answers one of them), with qop="auth" and stale=true when <paramref name="stale"/>.
     /// </summary>
     public IReadOnlyList<string> Challenges(bool stale = false)
     {
         var values = new string[_options.Algorithms.Count];
+        var nonce = _nonces.Issue(_options.Realm);
         for (var i = 0; i < values.Length; i++)
         {
             var builder = new StringBuilder(160);
             builder.Append("Digest ");
             DigestParameters.AppendQuoted(builder, "realm", _options.Realm);
             builder.Append(", ");
-            DigestParameters.AppendQuoted(builder, "nonce", _nonces.Issue(_options.Realm));
+            DigestParameters.AppendQuoted(builder, "nonce", nonce);
             builder.Append(", algorithm=").Append(DigestMath.Token(_options.Algorithms[i]));
             builder.Append(", qop=\"auth\"");
             if (stale)

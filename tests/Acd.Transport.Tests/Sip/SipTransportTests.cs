@@ -259,3 +259,34 @@ public sealed class SipTransportTests : IAsyncLifetime
         Assert.Contains(errors, e => e.StartsWith("IdleTimeout", StringComparison.Ordinal));
     }
 }
+
+public sealed class SipTransportIpv6Tests
+{
+    private sealed class Collect : ISipMessageHandler
+    {
+        public BlockingCollection<SipPeer> Peers { get; } = [];
+
+        public bool OnMessage(ReadOnlyMemory<byte> message, in SipPeer source, SipFraming framing)
+        {
+            Peers.Add(source);
+            return true;
+        }
+    }
+
+    [Fact]
+    public async Task Udp_Ipv6Loopback_RoundTrips()
+    {
+        var handler = new Collect();
+        await using var transport = new SipTransport(new SipTransportOptions { Udp = ["[::1]:0"], Tcp = [], UdpReceiveLoops = 1 }, TimeProvider.System, NullLogger<SipTransport>.Instance);
+        transport.Start(handler);
+        using var client = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+        client.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        await client.SendToAsync(Encoding.ASCII.GetBytes("OPTIONS sip:[::1] SIP/2.0\r\n\r\n"), transport.UdpEndPoints[0]);
+        Assert.True(handler.Peers.TryTake(out var peer, TimeSpan.FromSeconds(10)));
+        Assert.Equal(IPAddress.IPv6Loopback, peer.EndPoint.Address);
+        transport.Send(Encoding.ASCII.GetBytes("SIP/2.0 200 OK\r\n\r\n"), peer);
+        var buffer = new byte[64];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Assert.Equal(18, await client.ReceiveAsync(buffer, SocketFlags.None, cts.Token));
+    }
+}
