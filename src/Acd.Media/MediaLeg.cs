@@ -30,6 +30,7 @@ public sealed record LegStatistics(
     long PacketsSent,
     long OctetsSent,
     long PacketsReceived,
+    long OctetsReceived,
     long PacketsLost,
     long PacketsLate,
     double JitterSeconds,
@@ -71,6 +72,7 @@ public sealed class MediaLeg : IPacedStream
     private DtmfDetector? _detector;
     private uint _eventTimestamp;
     private RelayState _relay;
+    private long _octetsReceived;
 
     /// <summary>Creates a leg with its send stream (random SSRC/sequence/timestamp from the caller's source).</summary>
     public MediaLeg(string name, RtpSendStream send, MediaMetrics metrics, TimeSpan? digitDuration = null)
@@ -137,6 +139,7 @@ public sealed class MediaLeg : IPacedStream
         Send.PacketsSent,
         Send.OctetsSent,
         Receive.Received,
+        Interlocked.Read(ref _octetsReceived),
         Math.Max(0, Receive.CumulativeLost),
         Receive.Late,
         Rtcp.JitterSeconds,
@@ -329,6 +332,7 @@ public sealed class MediaLeg : IPacedStream
         var order = Receive.Update(packet.Ssrc, packet.SequenceNumber, packet.Timestamp, arrival);
         Rtcp.NoteReceived();
         _metrics.PacketReceived(packet.Payload.Length);
+        Interlocked.Add(ref _octetsReceived, packet.Payload.Length);
         if (order == RtpSequenceResult.Late)
         {
             _metrics.Late.Add(1);

@@ -174,6 +174,7 @@ public sealed class RtpSessionTests : IDisposable
         Assert.Equal(0, b.Leg.Receive.CumulativeLost);
         var stats = a.Leg.Statistics();
         Assert.True(stats.PacketsSent > 20 && stats.PacketsReceived > 20);
+        Assert.True(stats.OctetsReceived >= stats.PacketsReceived * 160 - 160);
         Assert.Equal(0, stats.PacketsLost);
         Assert.NotNull(stats.RoundTripTime);
     }
