@@ -95,6 +95,7 @@ public sealed class DialerSimulator
     private long _sequence;
     private long _nextCall;
     private int _inProgress;
+    private int _inAmd;
     private long _dials, _live, _abandoned, _machines, _connects;
     private double _handleSeconds, _idleSeconds, _levelSum;
     private long _idleCount, _levelCount;
@@ -128,6 +129,7 @@ public sealed class DialerSimulator
         HumanReady,
         Deadline,
         AgentFree,
+        MachineDone,
     }
 
     public SimulationResult Run()
@@ -159,6 +161,9 @@ public sealed class DialerSimulator
                     break;
                 case Kind.AgentFree:
                     AgentFree(now, e.Agent);
+                    break;
+                case Kind.MachineDone:
+                    _inAmd--;
                     break;
             }
         }
@@ -202,7 +207,7 @@ public sealed class DialerSimulator
             FreeAgents = _freeAgents.Count,
             BusyAgentsElapsed = busy,
             LinesInProgress = _inProgress,
-            AnsweredWaiting = _waiting.Count,
+            AnsweredWaiting = _waiting.Count + _inAmd,
             Statistics = _stats,
             Abandons = _tracker.Snapshot(At(now)),
         });
@@ -250,12 +255,16 @@ public sealed class DialerSimulator
         {
             case 0:
                 // Answered by a person: AMD first (counts toward the 2-second rule), then an agent or an abandon.
+                // Until AMD decides, an answered call is neither ringing nor free: the pacer counts it as waiting.
+                _inAmd++;
                 Schedule(now + _options.AmdHumanSeconds, new Event(Kind.HumanReady, e.Call, 0));
                 Schedule(now + (_campaign.ConnectDeadline - CampaignDialer.PlaybackMargin).TotalSeconds, new Event(Kind.Deadline, e.Call, 0));
                 _stats.RecordDial(human: true, machine: false, TimeSpan.FromSeconds(e.Ring));
                 break;
             case 1:
                 _machines++;
+                _inAmd++;
+                Schedule(now + _options.AmdMachineSeconds, new Event(Kind.MachineDone, e.Call, 0));
                 _stats.RecordDial(human: false, machine: true, null);
                 break;
             default:
@@ -266,6 +275,7 @@ public sealed class DialerSimulator
 
     private void HumanReady(double now, long call)
     {
+        _inAmd--;
         if (_abandonedIds.Remove(call))
         {
             return;
