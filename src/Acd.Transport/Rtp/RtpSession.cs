@@ -68,6 +68,9 @@ public sealed partial class RtpSession : IRtpSink, IPacedStream, IAsyncDisposabl
     private int _ticksToRtcp;
     private Task _rtpLoop = Task.CompletedTask;
     private Task _rtcpLoop = Task.CompletedTask;
+    private long _rejectedSources;
+    private long _malformed;
+    private long _sendErrors;
 
     internal RtpSession(RtpPortLease lease, MediaLeg leg, RtpSessionOptions options, TimeProvider time, MediaMetrics metrics, ILogger? logger)
     {
@@ -106,10 +109,6 @@ public sealed partial class RtpSession : IRtpSink, IPacedStream, IAsyncDisposabl
 
     /// <summary>Registration on the pacing clock, set by the factory.</summary>
     public PacedStreamHandle? PacingHandle { get; internal set; }
-
-    private long _rejectedSources;
-    private long _malformed;
-    private long _sendErrors;
 
     /// <summary>Applies an offer/answer outcome: codec, telephone-event type and direction to the leg, address here.</summary>
     public void Apply(NegotiatedMedia media)
