@@ -243,6 +243,18 @@ public sealed class SipTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Send_RequestOverMtuToUdpPeer_GoesOverTcp()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        var big = "MESSAGE sip:a@127.0.0.1 SIP/2.0\r\nContent-Length: 1500\r\n\r\n" + new string('x', 1500);
+        _transport.Send(Encoding.ASCII.GetBytes(big), new SipPeer((IPEndPoint)listener.LocalEndPoint!, SipTransportProtocol.Udp));
+        using var accepted = await listener.AcceptAsync().WaitAsync(Deadline);
+        Assert.Equal(big, await ReadAsync(accepted, big.Length));
+    }
+
+    [Fact]
     public async Task Tcp_KeepAlivePing_AnsweredWithPong()
     {
         using var client = await ConnectAsync();
