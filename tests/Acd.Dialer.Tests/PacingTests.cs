@@ -15,9 +15,14 @@ public sealed class PacingTests
             stats.RecordDial(human: i < humans, machine: false, TimeSpan.FromSeconds(8));
         }
 
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < 200; i++)
         {
-            stats.RecordHandle(TimeSpan.FromSeconds(handleSeconds * (0.5 + (i / 100.0))));
+            stats.RecordHandle(TimeSpan.FromSeconds(handleSeconds * (0.5 + (i / 200.0))));
+        }
+
+        for (var i = 0; i < 150; i++)
+        {
+            stats.RecordLiveOutcome(abandoned: i % 50 == 0); // 2% recently: on target
         }
 
         return stats;
@@ -181,14 +186,24 @@ public sealed class PacingTests
     public void ReleaseProbability_FromObservedHandleTimes_ConditionalOnElapsed()
     {
         var stats = new PacingStatistics(TimeSpan.FromSeconds(100), TimeSpan.FromSeconds(8));
-        for (var i = 1; i <= 100; i++)
+        Assert.Equal(0, stats.ReleaseProbability(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10))); // prior: nobody ends in the first half
+        for (var i = 1; i <= 200; i++)
         {
-            stats.RecordHandle(TimeSpan.FromSeconds(i)); // uniform 1..100 s
+            stats.RecordHandle(TimeSpan.FromSeconds(i / 2.0)); // uniform 0.5..100 s
         }
 
         Assert.Equal(0.1, stats.ReleaseProbability(TimeSpan.Zero, TimeSpan.FromSeconds(10)), 6);
         Assert.Equal(0.5, stats.ReleaseProbability(TimeSpan.FromSeconds(80), TimeSpan.FromSeconds(10)), 6);
         Assert.Equal(1.0, stats.ReleaseProbability(TimeSpan.FromSeconds(95), TimeSpan.FromSeconds(10)), 6);
+    }
+
+    [Fact]
+    public void AllowedFraction_BeforeRecentOutcomes_JustTheTarget()
+    {
+        var input = Input(free: 10) with { Statistics = new PacingStatistics(TimeSpan.FromSeconds(180), TimeSpan.FromSeconds(8)) };
+
+        Assert.Equal(0.02, PredictivePacing.AllowedFraction(input), 10);
+        Assert.Equal(0.027, PredictivePacing.AllowedFraction(Input(free: 10, abandons: new AbandonSnapshot(10_000, 0, AbandonWindows.Fcc))), 10);
     }
 
     [Fact]

@@ -174,18 +174,20 @@ public sealed class PredictivePacing : IPacingPolicy
 
     /// <summary>
     /// Abandon fraction the model may plan for the next calls: target + (target - window ratio) + (target - recent
-    /// ratio), clamped to [0, 0.9 cap]. The window term spends a saved budget or pays back an overdraft over the
+    /// ratio), clamped to [0, 0.9 cap]; just the target while fewer than 100 live answers have been seen. The window term spends a saved budget or pays back an overdraft over the
     /// regulatory window; the recent term (last few hundred live answers) corrects the model's own bias within
     /// the hour, so no short stretch runs far above target either.
     /// </summary>
     internal static double AllowedFraction(PacingInput input)
     {
         var target = input.Campaign.TargetAbandonRate;
-        var allowed = target + (target - input.Abandons.Ratio);
-        if (input.Statistics.RecentAbandonRatio is { } recent)
+        if (input.Statistics.RecentAbandonRatio is not { } recent)
         {
-            allowed += target - recent;
+            // Warm-up: the model is not yet checked against outcomes; spend no saved budget.
+            return Math.Min(target, input.Campaign.MaxAbandonRate * HardStopFraction);
         }
+
+        var allowed = target + (target - input.Abandons.Ratio) + (target - recent);
 
         return Math.Clamp(allowed, 0, input.Campaign.MaxAbandonRate * HardStopFraction);
     }

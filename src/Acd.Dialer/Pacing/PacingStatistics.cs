@@ -19,7 +19,11 @@ public sealed class PacingStatistics
     /// <summary>Prior answer rate (pessimistic for abandons: assumes many answers) and its weight in dials.</summary>
     private const double PriorAnswerRate = 0.5;
     private const double PriorWeight = 20;
-    private const int MinHandleSamples = 20;
+    /// <summary>
+    /// Finished calls needed before their distribution is trusted: the first ones to finish are the short ones
+    /// (censoring), so a small early sample makes agents look about to be free when they are not.
+    /// </summary>
+    private const int MinHandleSamples = 200;
 
     private readonly Ring _outcomes = new(Capacity);
     private readonly Ring _machines = new(Capacity);
@@ -85,7 +89,10 @@ public sealed class PacingStatistics
     {
         if (_handle.Count < MinHandleSamples)
         {
-            return 1 - Math.Exp(-horizon.TotalSeconds / Math.Max(1, InitialHandleTime.TotalSeconds));
+            // Cautious prior: nobody ends a call in its first half (calls are not memoryless at the start),
+            // then exponential with the configured mean.
+            var mean = Math.Max(1, InitialHandleTime.TotalSeconds);
+            return elapsed.TotalSeconds + horizon.TotalSeconds < mean / 2 ? 0 : 1 - Math.Exp(-horizon.TotalSeconds / mean);
         }
 
         if (_handleDirty)
