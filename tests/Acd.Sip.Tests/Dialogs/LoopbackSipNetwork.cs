@@ -14,6 +14,7 @@ namespace Acd.Sip.Tests.Dialogs;
 internal sealed class LoopbackSipNetwork
 {
     private readonly Dictionary<IPEndPoint, SipUserAgent> _agents = [];
+    private readonly Dictionary<IPEndPoint, Func<string, IEnumerable<string>>> _responders = [];
     private readonly Queue<(IPEndPoint From, IPEndPoint To, byte[] Bytes)> _queue = new();
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
@@ -33,6 +34,10 @@ internal sealed class LoopbackSipNetwork
         return ua;
     }
 
+    /// <summary>A scripted peer: each message it receives is answered with the messages the function returns.</summary>
+    public void AddResponder(int port, Func<string, IEnumerable<string>> respond)
+        => _responders[new IPEndPoint(IPAddress.Loopback, port)] = respond;
+
     public static SipPeer PeerOf(int port) => new(new IPEndPoint(IPAddress.Loopback, port), SipTransportProtocol.Udp);
 
     /// <summary>Delivers queued messages (and what they cause) until the network is quiet.</summary>
@@ -42,7 +47,23 @@ internal sealed class LoopbackSipNetwork
         {
             var (from, to, bytes) = _queue.Dequeue();
             var text = Encoding.UTF8.GetString(bytes);
-            if (Drop(text, from, to) || !_agents.TryGetValue(to, out var agent))
+            if (Drop(text, from, to))
+            {
+                continue;
+            }
+
+            if (_responders.TryGetValue(to, out var respond))
+            {
+                Delivered.Add(text);
+                foreach (var reply in respond(text))
+                {
+                    _queue.Enqueue((to, from, Encoding.UTF8.GetBytes(reply)));
+                }
+
+                continue;
+            }
+
+            if (!_agents.TryGetValue(to, out var agent))
             {
                 continue;
             }
