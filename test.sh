@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # System packages the test suite talks to for real (loopback only).
-#   redis-server: routing store contract/fault tests    sip-tester: SIPp scenarios
+#   redis-server: routing store contract/fault tests    sip-tester: SIPp scenarios    baresip-core: real softphone
 #   sox, espeak-ng: audio fixtures (DTMF tones, speech)   prometheus: promtool checks of deploy/prometheus
 packages=(redis-server sip-tester baresip-core sox espeak-ng prometheus)
 binaries=(redis-server sipp baresip sox espeak-ng promtool)
