@@ -244,4 +244,22 @@ public sealed class CampaignDialerTests : IDisposable
         var again = await dialer.TickAsync(CancellationToken.None); // three failures in a row: trunk down for 30 s
         Assert.Equal(0, again.Dialed);
     }
+
+    [Fact]
+    public async Task Tick_PremiumRateLead_RefusedNeverDialed()
+    {
+        var (dialer, layer, leads) = Build(TestData.Campaign(), _ => new(DialProgress.Busy));
+        var premium = new Lead("p1", "+19005550100", ["America/New_York"], new Dictionary<string, string>(), 9);
+        dialer.Campaign.Pause();
+        dialer.Campaign.AddLeads([premium]);
+        Assert.Empty(dialer.Campaign.Start(new CampaignStartContext(5, new HashSet<string> { "t1" })));
+
+        await dialer.TickAsync(CancellationToken.None);
+        await dialer.DrainAsync();
+
+        Assert.DoesNotContain(layer.Requests, r => r.Destination == "+19005550100");
+        Assert.Equal(LeadState.Done, premium.State);
+        Assert.Single(layer.Requests);
+        Assert.Equal(LeadState.Pending, leads[0].State); // busy: retried later under its rule
+    }
 }

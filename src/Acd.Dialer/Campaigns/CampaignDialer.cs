@@ -179,6 +179,19 @@ public sealed class CampaignDialer
             {
                 _metrics.Refused(_campaign.Id, "unauthorised");
                 Log.Refused(_logger, _campaign.Id, lead.Id, auth.Refusal!);
+                if (_campaign.State != CampaignState.Running)
+                {
+                    // The campaign stopped under us: the lead is not at fault; keep it and stop dialing.
+                    lock (_lock)
+                    {
+                        _campaign.Return(lead, now);
+                    }
+
+                    stopped = auth.Refusal;
+                    break;
+                }
+
+                // The destination itself is refused (premium rate, region): never dial this lead.
                 lock (_lock)
                 {
                     _campaign.Blocked(lead, new ComplianceDecision(false, ComplianceRule.None, auth.Refusal!, null));
