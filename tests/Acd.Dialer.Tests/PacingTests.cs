@@ -207,6 +207,28 @@ public sealed class PacingTests
     }
 
     [Fact]
+    public void RecordDial_ByCohort_CountedOnlyWhenTheCohortHasMatured()
+    {
+        var stats = new PacingStatistics(TimeSpan.FromSeconds(180), TimeSpan.FromSeconds(8));
+        var t0 = TestData.Utc(2026, 7, 1, 16, 0);
+        for (var i = 0; i < 100; i++)
+        {
+            stats.RecordDial(human: true, machine: false, TimeSpan.FromSeconds(5), t0, TimeSpan.FromSeconds(30)); // answers come back first
+        }
+
+        stats.Advance(t0.AddSeconds(29));
+        Assert.Equal(0, stats.Samples);
+        for (var i = 0; i < 300; i++)
+        {
+            stats.RecordDial(human: false, machine: false, null, t0, TimeSpan.FromSeconds(30)); // ring-outs of the same cohort
+        }
+
+        stats.Advance(t0.AddSeconds(30));
+        Assert.Equal(400, stats.Samples);
+        Assert.InRange(stats.HumanAnswerRate, 0.25, 0.28);
+    }
+
+    [Fact]
     public void HumanAnswerRate_NoData_CautiousPriorThenData()
     {
         var stats = new PacingStatistics(TimeSpan.FromSeconds(180), TimeSpan.FromSeconds(8));

@@ -186,7 +186,7 @@ public sealed class Campaign
 
         if (attempt.Outcome != CallOutcome.Dnc)
         {
-            Statistics.RecordDial(human, attempt.Outcome == CallOutcome.Machine, ringToAnswer);
+            Statistics.RecordDial(human, attempt.Outcome == CallOutcome.Machine, ringToAnswer, attempt.StartedAt, Config.RingTimeout + TimeSpan.FromSeconds(5));
         }
 
         if (attempt.Outcome is CallOutcome.AnsweredHuman or CallOutcome.Dnc

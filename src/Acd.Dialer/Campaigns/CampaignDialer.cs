@@ -126,6 +126,7 @@ public sealed class CampaignDialer
         PacingDecision decision;
         lock (_lock)
         {
+            _campaign.Statistics.Advance(now);
             decision = _pacing.Decide(new PacingInput
             {
                 Campaign = config,

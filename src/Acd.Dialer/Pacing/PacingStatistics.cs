@@ -30,6 +30,7 @@ public sealed class PacingStatistics
     private readonly Ring _ringToAnswer = new(Capacity);
     private readonly Ring _handle = new(Capacity);
     private readonly Ring _recentLive = new(RecentLiveCapacity);
+    private readonly PriorityQueue<(bool Human, bool Machine), DateTimeOffset> _maturing = new();
     private double[] _sortedHandle = [];
     private bool _handleDirty;
 
@@ -61,6 +62,32 @@ public sealed class PacingStatistics
 
     /// <summary>A live answer was settled: connected to an agent, or abandoned.</summary>
     public void RecordLiveOutcome(bool abandoned) => _recentLive.Add(abandoned ? 1 : 0);
+
+    /// <summary>
+    /// A dial ended; its outcome joins the answer-rate estimate only once every dial of its cohort has ended
+    /// (<paramref name="dialedAt"/> + <paramref name="maturity"/>, the ring timeout and a margin), see <see cref="Advance"/>.
+    /// Counting outcomes as they arrive would over-weight the fast ones (busy, answers) while the dial rate
+    /// rises and the slow ones (ring-outs) while it falls, and the pacer would over-dial after a burst.
+    /// </summary>
+    public void RecordDial(bool human, bool machine, TimeSpan? ringToAnswer, DateTimeOffset dialedAt, TimeSpan maturity)
+    {
+        _maturing.Enqueue((human, machine), dialedAt + maturity);
+        if (human && ringToAnswer is { } ring)
+        {
+            _ringToAnswer.Add(ring.TotalSeconds);
+        }
+    }
+
+    /// <summary>Moves matured outcomes (see <see cref="RecordDial(bool, bool, TimeSpan?, DateTimeOffset, TimeSpan)"/>) into the estimates.</summary>
+    public void Advance(DateTimeOffset now)
+    {
+        while (_maturing.TryPeek(out var outcome, out var at) && at <= now)
+        {
+            _maturing.Dequeue();
+            _outcomes.Add(outcome.Human ? 1 : 0);
+            _machines.Add(outcome.Machine ? 1 : 0);
+        }
+    }
 
     /// <summary>A dial ended: <paramref name="human"/> when a live person answered (connected or abandoned).</summary>
     public void RecordDial(bool human, bool machine, TimeSpan? ringToAnswer)

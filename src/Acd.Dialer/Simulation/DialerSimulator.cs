@@ -201,6 +201,7 @@ public sealed class DialerSimulator
             }
         }
 
+        _stats.Advance(At(now));
         var decision = _policy.Decide(new PacingInput
         {
             Campaign = _campaign,
@@ -232,19 +233,19 @@ public sealed class DialerSimulator
         var ring = _options.RingMinSeconds + (_random.NextDouble() * (_options.RingMaxSeconds - _options.RingMinSeconds));
         if (u < _options.HumanAnswerRate)
         {
-            Schedule(now + ring, new Event(Kind.Resolved, id, 0, Result: 0, Ring: ring));
+            Schedule(now + ring, new Event(Kind.Resolved, id, 0, Result: 0, Ring: ring, DialedAt: now));
         }
         else if (u < _options.HumanAnswerRate + _options.MachineRate)
         {
-            Schedule(now + ring, new Event(Kind.Resolved, id, 0, Result: 1, Ring: ring));
+            Schedule(now + ring, new Event(Kind.Resolved, id, 0, Result: 1, Ring: ring, DialedAt: now));
         }
         else if (u < _options.HumanAnswerRate + _options.MachineRate + _options.BusyRate)
         {
-            Schedule(now + _options.BusySeconds, new Event(Kind.Resolved, id, 0, Result: 2, Ring: 0));
+            Schedule(now + _options.BusySeconds, new Event(Kind.Resolved, id, 0, Result: 2, Ring: 0, DialedAt: now));
         }
         else
         {
-            Schedule(now + _campaign.RingTimeout.TotalSeconds, new Event(Kind.Resolved, id, 0, Result: 3, Ring: 0));
+            Schedule(now + _campaign.RingTimeout.TotalSeconds, new Event(Kind.Resolved, id, 0, Result: 3, Ring: 0, DialedAt: now));
         }
     }
 
@@ -259,16 +260,16 @@ public sealed class DialerSimulator
                 _inAmd++;
                 Schedule(now + _options.AmdHumanSeconds, new Event(Kind.HumanReady, e.Call, 0));
                 Schedule(now + (_campaign.ConnectDeadline - CampaignDialer.PlaybackMargin).TotalSeconds, new Event(Kind.Deadline, e.Call, 0));
-                _stats.RecordDial(human: true, machine: false, TimeSpan.FromSeconds(e.Ring));
+                _stats.RecordDial(human: true, machine: false, TimeSpan.FromSeconds(e.Ring), At(e.DialedAt), Maturity);
                 break;
             case 1:
                 _machines++;
                 _inAmd++;
                 Schedule(now + _options.AmdMachineSeconds, new Event(Kind.MachineDone, e.Call, 0));
-                _stats.RecordDial(human: false, machine: true, null);
+                _stats.RecordDial(human: false, machine: true, null, At(e.DialedAt), Maturity);
                 break;
             default:
-                _stats.RecordDial(human: false, machine: false, null);
+                _stats.RecordDial(human: false, machine: false, null, At(e.DialedAt), Maturity);
                 break;
         }
     }
@@ -371,7 +372,9 @@ public sealed class DialerSimulator
 
     private void Schedule(double at, Event e) => _events.Enqueue(e, (at, ++_sequence));
 
-    private readonly record struct Event(Kind Kind, long Call, int Agent, int Result = 0, double Ring = 0);
+    private TimeSpan Maturity => _campaign.RingTimeout + TimeSpan.FromSeconds(1);
+
+    private readonly record struct Event(Kind Kind, long Call, int Agent, int Result = 0, double Ring = 0, double DialedAt = 0);
 
     /// <summary>One line of a markdown table for <paramref name="result"/>.</summary>
     public static string Row(SimulationResult result)
