@@ -130,4 +130,18 @@ public sealed class CampaignTests
         Assert.Equal(LeadState.Done, leads[1].State);
         Assert.Equal(LeadState.Pending, leads[0].State); // abandoned: retried under its rule (72 h)
     }
+
+    [Fact]
+    public void AddLeads_FromImport_RejectedRowsCountedFatalImportAddsNothing()
+    {
+        using var metrics = new DialerMetrics();
+        using var rejected = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(metrics.Meter, "acd_dialer_import_rejected_rows_total");
+        var campaign = new Campaign(TestData.Campaign());
+
+        Assert.Null(campaign.AddLeads(LeadCsvImporter.Import("phone\n2025550143\nbad\nworse\n", new LeadImportOptions()), metrics));
+        Assert.Contains("no 'phone' column", campaign.AddLeads(LeadCsvImporter.Import("tel\n2025550144\n", new LeadImportOptions()), metrics), StringComparison.Ordinal);
+
+        Assert.Equal(1, campaign.PendingLeads);
+        Assert.Equal(2, rejected.GetMeasurementSnapshot().Sum(m => m.Value));
+    }
 }

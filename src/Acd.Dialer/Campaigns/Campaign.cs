@@ -78,6 +78,22 @@ public sealed class Campaign
         return null;
     }
 
+    /// <summary>
+    /// Adds the leads of a CSV import and counts its rejected rows in <paramref name="metrics"/>; a failed import
+    /// (bad header, too many rows) adds nothing and returns its error.
+    /// </summary>
+    public string? AddLeads(LeadImportResult import, DialerMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(import);
+        ArgumentNullException.ThrowIfNull(metrics);
+        if (import.RejectedRows > 0)
+        {
+            metrics.RejectedRows(Id, import.RejectedRows);
+        }
+
+        return import.FatalError ?? AddLeads(import.Leads);
+    }
+
     /// <summary>Draft or paused to running, when nothing is wrong; otherwise every reason it cannot start.</summary>
     public IReadOnlyList<ConfigError> Start(CampaignStartContext context)
     {
