@@ -9,6 +9,8 @@ using Acd.Media.Codecs;
 using Acd.Media.Players;
 using Acd.Media.Rtp;
 using Acd.Media.Sdp;
+using Acd.Transport.Clock;
+using Acd.Transport.Rtp;
 
 namespace Acd.Benchmarks.Media;
 
@@ -20,9 +22,10 @@ namespace Acd.Benchmarks.Media;
 /// Usage: media-load [--legs 2000] [--seconds 20] [--warmup 3] [--threads cores] [--prompt path.wav]
 /// </summary>
 /// <remarks>
-/// The benchmark project does not reference Acd.Transport, so the pacing loops here are the same few lines as
-/// <c>Acd.Transport.Clock.PacingClock</c> (one wheel per thread, least-loaded placement, RunDue then Sleep(1)) and
-/// the send is the same SendTo(span, SocketAddress) that <c>RtpSession.SendRtp</c> does.
+/// Three runs with the same leg count and threads: the production path (<c>RtpSessionFactory</c> sessions on a
+/// pooled RTP/RTCP port pair with their receive loops and RTCP, paced by the real <c>PacingClock</c>); the media
+/// path alone (legs on timer wheels driven by plain loops, one socket each, no receive loops or RTCP); and the
+/// bare-UDP baseline.
 /// </remarks>
 public sealed class MediaLoadTool : IBenchTool
 {
@@ -53,14 +56,17 @@ public sealed class MediaLoadTool : IBenchTool
 
         try
         {
+            var production = RunSessions(legs, sink, prompt, seconds, warmup, threads);
             var media = RunMedia(sockets, sink, prompt, seconds, warmup, threads);
             var bare = RunBare(sockets, sink, seconds, warmup, threads);
             Console.WriteLine();
             Console.WriteLine("| run | legs | packets/s sent | packets/s at sink | CPU cores | CPU % of a core per 1,000 legs | send error p50 ms | p99 ms | p99.9 ms | max ms | skipped frames (stalls) | allocated B/packet | gen0 GCs |");
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            Print("production path (RtpSession + PacingClock, receive loops, RTCP)", legs, production);
             Print("media (RTP legs, timer wheel, prompt player)", legs, media);
             Print("bare UDP baseline (paced SendTo only)", legs, bare);
             Console.WriteLine();
+            Console.WriteLine($"CPU ratio production path / bare UDP: {production.Cores / Math.Max(1e-9, bare.Cores):F2}");
             Console.WriteLine($"CPU ratio media / bare UDP: {media.Cores / Math.Max(1e-9, bare.Cores):F2}");
             return 0;
         }
@@ -76,6 +82,44 @@ public sealed class MediaLoadTool : IBenchTool
     private static void Print(string name, int legs, Result r) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {name} | {legs} | {r.SentPerSecond:F0} | {r.ReceivedPerSecond:F0} | {r.Cores:F2} | {r.Cores * 100 * 1000 / legs:F1} | {r.P50 * 1000:F2} | {r.P99 * 1000:F2} | {r.P999 * 1000:F2} | {r.Max * 1000:F2} | {r.Skipped} | {r.BytesPerPacket:F2} | {r.Gen0Collections} |"));
+
+    private static Result RunSessions(int legs, UdpSink sink, Prompt prompt, double seconds, double warmup, int threads)
+    {
+        using var metrics = new MediaMetrics();
+        using var clock = new PacingClock(TimeProvider.System, metrics, threads: threads);
+        var pool = new RtpPortPool(new RtpPortPoolOptions { BindAddress = "127.0.0.1", MinPort = 30000, MaxPort = 30000 + (4 * legs) + 2 });
+        var factory = new RtpSessionFactory(pool, clock, new RtpSessionOptions(), TimeProvider.System, metrics, new Random(3));
+        var random = new Random(5);
+        var sessions = new List<RtpSession>(legs);
+        try
+        {
+            for (var i = 0; i < legs; i++)
+            {
+                var session = factory.Create("load") ?? throw new InvalidOperationException("RTP port range exhausted");
+                session.Apply(new NegotiatedMedia
+                {
+                    Codec = random.Next(2) == 0 ? G711Law.MuLaw : G711Law.ALaw,
+                    Direction = SdpDirection.SendRecv,
+                    Remote = sink.EndPoint,
+                });
+                session.Leg.Play(new PromptPlayer([prompt], loop: true));
+                sessions.Add(session);
+            }
+
+            clock.Start();
+            var received0 = sink.Received;
+            var result = Measure([.. clock.Wheels.Select(w => w.Lateness)], () => sink.Received - received0, sink, seconds, warmup, []);
+            return result with { Skipped = sessions.Sum(x => x.PacingHandle?.MissedFrames ?? 0) };
+        }
+        finally
+        {
+            clock.Dispose();
+            foreach (var session in sessions)
+            {
+                session.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+    }
 
     private static Result RunMedia(Socket[] sockets, UdpSink sink, Prompt prompt, double seconds, double warmup, int threads)
     {
