@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Acd.Sip.Auth;
 using Microsoft.Extensions.Configuration;
 
 namespace Acd.Server.Configuration;
@@ -18,6 +19,21 @@ public sealed record ServerOptions
 
     /// <summary><c>Sip:Transports</c>: a comma-separated subset of udp, tcp.</summary>
     public IReadOnlyList<string> SipTransports { get; init; } = ["udp", "tcp"];
+
+    /// <summary><c>Sip:ContactAddress</c>: host:port this node puts in Contact headers; defaults to Sip:Bind:Sip:Port.</summary>
+    public string SipContactAddress { get; init; } = "127.0.0.1:5060";
+
+    /// <summary>
+    /// <c>Sip:DigestAlgorithms</c>: the digest algorithms offered in challenges, in order (SHA-256, MD5). Some phones
+    /// (baresip 1.0) refuse a challenge that offers anything but MD5: set <c>MD5</c> for such fleets.
+    /// </summary>
+    public IReadOnlyList<DigestAlgorithm> SipDigestAlgorithms { get; init; } = [DigestAlgorithm.Sha256, DigestAlgorithm.Md5];
+
+    /// <summary>
+    /// <c>Sip:NonceKey</c>: base64 of at least 16 bytes that sign digest nonces. Every node behind one address must share
+    /// it; empty means a random key per process (a single node).
+    /// </summary>
+    public byte[]? SipNonceKey { get; init; }
 
     /// <summary><c>Redis:Configuration</c>: a StackExchange.Redis connection string; empty means the in-memory store.</summary>
     public string RedisConfiguration { get; init; } = string.Empty;
@@ -87,6 +103,54 @@ public sealed record ServerOptions
             }
 
             options = options with { SipTransports = list };
+        }
+
+        if (configuration["Sip:DigestAlgorithms"] is { Length: > 0 } algorithms)
+        {
+            var list = new List<DigestAlgorithm>();
+            foreach (var name in algorithms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                switch (name.ToUpperInvariant())
+                {
+                    case "SHA-256" or "SHA256":
+                        list.Add(DigestAlgorithm.Sha256);
+                        break;
+                    case "MD5":
+                        list.Add(DigestAlgorithm.Md5);
+                        break;
+                    default:
+                        Error("Sip:DigestAlgorithms", $"unknown algorithm '{name}' (known: SHA-256, MD5)");
+                        break;
+                }
+            }
+
+            options = options with { SipDigestAlgorithms = list.Distinct().ToList() };
+        }
+
+        if (configuration["Sip:NonceKey"] is { Length: > 0 } key)
+        {
+            var bytes = new byte[key.Length];
+            if (Convert.TryFromBase64String(key, bytes, out var length) && length >= 16)
+            {
+                options = options with { SipNonceKey = bytes[..length] };
+            }
+            else
+            {
+                Error("Sip:NonceKey", "must be base64 of at least 16 bytes");
+            }
+        }
+
+        if (configuration["Sip:ContactAddress"] is { Length: > 0 } contact)
+        {
+            options = options with { SipContactAddress = contact };
+        }
+        else if (options.SipBind.Equals(IPAddress.Any) || options.SipBind.Equals(IPAddress.IPv6Any))
+        {
+            Error("Sip:ContactAddress", $"Sip:Bind {options.SipBind} listens on every address: give the address phones reach this node on (host:port)");
+        }
+        else
+        {
+            options = options with { SipContactAddress = new IPEndPoint(options.SipBind, options.SipPort).ToString() };
         }
 
         options = options with

@@ -40,7 +40,7 @@ public sealed class ServerOptionsTests
     {
         var sample = ContactCenterConfigLoader.Load(Path.Combine(Home, "deploy", "sample", "acd.yaml"));
         var loopback = ServerOptions.Read(Config(("Sip:Bind", "127.0.0.1")), Home);
-        var everywhere = ServerOptions.Read(Config(("Sip:Bind", "0.0.0.0")), Home);
+        var everywhere = ServerOptions.Read(Config(("Sip:Bind", "0.0.0.0"), ("Sip:ContactAddress", "192.0.2.10:5060")), Home);
         var v6 = ServerOptions.Read(Config(("Sip:Bind", "::1")), Home);
 
         Assert.Empty(loopback.CheckSamplePasswords(sample));
@@ -48,6 +48,26 @@ public sealed class ServerOptionsTests
         var errors = everywhere.CheckSamplePasswords(sample);
         Assert.Equal(4, errors.Count);
         Assert.All(errors, x => Assert.Contains("sample password", x.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Read_AnyAddressWithoutContact_AsksForContactAddress()
+    {
+        var e = Assert.Throws<ConfigurationErrorsException>(() => ServerOptions.Read(Config(("Sip:Bind", "::")), Home));
+
+        Assert.Equal("Sip:ContactAddress", Assert.Single(e.Errors).Key);
+    }
+
+    [Fact]
+    public void Read_DigestAlgorithmsAndNonceKey_Parsed()
+    {
+        var options = ServerOptions.Read(Config(("Sip:DigestAlgorithms", "MD5, sha-256"), ("Sip:NonceKey", Convert.ToBase64String(new byte[24]))), Home);
+        var bad = Assert.Throws<ConfigurationErrorsException>(() => ServerOptions.Read(Config(("Sip:DigestAlgorithms", "SHA-512"), ("Sip:NonceKey", "c2hvcnQ=")), Home));
+
+        Assert.Equal([Acd.Sip.Auth.DigestAlgorithm.Md5, Acd.Sip.Auth.DigestAlgorithm.Sha256], options.SipDigestAlgorithms);
+        Assert.Equal(24, options.SipNonceKey!.Length);
+        Assert.Equal("127.0.0.1:5060", options.SipContactAddress);
+        Assert.Equal(["Sip:DigestAlgorithms", "Sip:NonceKey"], bad.Errors.Select(x => x.Key).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -1,0 +1,106 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Security.Cryptography;
+using Acd.Calls.Registrar;
+using Acd.Routing;
+using Acd.Server.Configuration;
+using Acd.Sip.Auth;
+using Acd.Sip.Ua;
+using Acd.Transport.Sip;
+
+namespace Acd.Server.Hosting;
+
+/// <summary>
+/// The node's SIP side: UDP/TCP listeners on <c>Sip:Bind</c>:<c>Sip:Port</c>, the user agent with its UAS checks,
+/// digest authentication against the agents' HA1 credentials, and the registrar on the shared binding store.
+/// Incoming INVITEs are matched against the number plan: unknown numbers are answered 404.
+/// </summary>
+internal sealed partial class SipHostedService : BackgroundService
+{
+    private readonly ServerOptions _options;
+    private readonly ContactCenterConfig _config;
+    private readonly ILogger<SipHostedService> _logger;
+    private readonly SipTransport _transport;
+    private readonly SipUserAgent _ua;
+
+    public SipHostedService(ServerOptions options, ContactCenterConfig config, IBindingStore bindings, TimeProvider time,
+        ILoggerFactory loggers, IMeterFactory meters)
+    {
+        _options = options;
+        _config = config;
+        _logger = loggers.CreateLogger<SipHostedService>();
+        var endpoint = new IPEndPoint(options.SipBind, options.SipPort).ToString();
+        _transport = new SipTransport(
+            new SipTransportOptions
+            {
+                Udp = options.SipTransports.Contains("udp") ? [endpoint] : [],
+                Tcp = options.SipTransports.Contains("tcp") ? [endpoint] : [],
+            },
+            time, loggers.CreateLogger<SipTransport>(), meters);
+        var metrics = new SipSignallingMetrics(meters);
+        var credentials = new InMemoryDigestCredentialStore();
+        foreach (var agent in config.Agents)
+        {
+            credentials.Set(new DigestCredential(agent.Extension, config.Realm, agent.Ha1Md5, agent.Ha1Sha256 ?? string.Empty));
+        }
+
+        var authenticator = new SipDigestAuthenticator(
+            new SipDigestOptions { Realm = config.Realm, Algorithms = options.SipDigestAlgorithms },
+            new DigestNonceManager(options.SipNonceKey ?? RandomNumberGenerator.GetBytes(32), TimeSpan.FromMinutes(5), time),
+            credentials,
+            new SipAuthRateLimiter(new SipAuthRateLimitOptions(), time),
+            metrics);
+        var registrar = new SipRegistrar(new SipRegistrarOptions { Node = options.NodeName }, new RegistrationBindingAdapter(bindings), time);
+        _ua = new SipUserAgent(
+            new SipUserAgentOptions { ContactAddress = options.SipContactAddress },
+            _transport, time, loggers.CreateLogger<SipUserAgent>(), authenticator: authenticator, registrar: registrar, metrics: metrics);
+    }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _transport.Start(new SipUserAgentHandler(_ua));
+        LogListening(_logger, string.Join(", ", _transport.UdpEndPoints.Select(e => "udp " + e).Concat(_transport.TcpEndPoints.Select(e => "tcp " + e))));
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await _transport.DisposeAsync().ConfigureAwait(false);
+        _ua.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var call in _ua.IncomingCalls.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                var dialed = call.Invite is { } invite && invite.TryGetRequestUri(out var uri) ? uri.GetUserString() : string.Empty;
+                if (!_config.Numbers.Any(n => n.Matches(dialed)))
+                {
+                    LogUnknownNumber(_logger, dialed);
+                    call.Reject(404, "Not Found");
+                    continue;
+                }
+
+                // The inbound call flow (IVR, queue, agent leg) is the next piece of the server; until it is wired,
+                // a known number is answered as temporarily unavailable rather than left ringing.
+                LogNotServed(_logger, dialed);
+                call.Reject(480, "Temporarily Unavailable");
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "SIP listening on {Endpoints}")]
+    private static partial void LogListening(ILogger logger, string endpoints);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "INVITE for unknown number {Dialed}: 404")]
+    private static partial void LogUnknownNumber(ILogger logger, string dialed);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "INVITE for {Dialed}: the inbound call flow is not wired in this build; 480")]
+    private static partial void LogNotServed(ILogger logger, string dialed);
+}

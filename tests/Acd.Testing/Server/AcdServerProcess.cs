@@ -1,0 +1,116 @@
+using System.Diagnostics;
+
+namespace Acd.Testing.Server;
+
+/// <summary>
+/// The real server executable (<c>acd.dll</c>, copied next to any test assembly that references Acd.Server)
+/// started as a process from the repository root, on free loopback ports. Killed on dispose.
+/// </summary>
+public sealed class AcdServerProcess : IAsyncDisposable
+{
+    private AcdServerProcess(Process process, int httpPort, int sipPort)
+    {
+        Process = process;
+        HttpPort = httpPort;
+        SipPort = sipPort;
+    }
+
+    public Process Process { get; }
+
+    public int HttpPort { get; }
+
+    public int SipPort { get; }
+
+    /// <summary>The SIP address for SIPp ("127.0.0.1:port").</summary>
+    public string SipTarget => $"127.0.0.1:{SipPort}";
+
+    public Uri HttpAddress => new($"http://127.0.0.1:{HttpPort}");
+
+    /// <summary>Starts the server with free HTTP and SIP ports plus <paramref name="args"/> (which may override them).</summary>
+    public static AcdServerProcess Start(params string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var http = Sipp.Sipp.FreePort();
+        var sip = Sipp.Sipp.FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = RepositoryRoot(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "acd.dll"));
+        start.ArgumentList.Add($"--urls=http://127.0.0.1:{http}");
+        start.ArgumentList.Add($"--Sip:Port={sip}");
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("the server did not start");
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        return new AcdServerProcess(process, http, sip);
+    }
+
+    /// <summary>Waits (bounded: a real process start) until /health answers; returns its body.</summary>
+    public async Task<string> WaitForHealthAsync(TimeSpan? timeout = null)
+    {
+        using var client = new HttpClient { BaseAddress = HttpAddress };
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (DateTime.UtcNow < deadline && !Process.HasExited)
+        {
+            try
+            {
+                return await client.GetStringAsync(new Uri("/health", UriKind.Relative));
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        throw new InvalidOperationException("server did not start: " + (Process.HasExited ? await Process.StandardError.ReadToEndAsync() : "timed out"));
+    }
+
+    /// <summary>Waits (bounded) for the process to exit; returns its exit code and standard error.</summary>
+    public async Task<(int Exit, string Stderr)> WaitForExitAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        var stderr = Process.StandardError.ReadToEndAsync(cts.Token);
+        try
+        {
+            await Process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new InvalidOperationException("the server did not exit in time");
+        }
+
+        return (Process.ExitCode, await stderr);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill(entireProcessTree: true);
+            await Process.WaitForExitAsync();
+        }
+
+        Process.Dispose();
+    }
+
+    /// <summary>The folder holding Acd.sln, above the test assembly.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Acd.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Acd.sln not found above " + AppContext.BaseDirectory);
+    }
+}
