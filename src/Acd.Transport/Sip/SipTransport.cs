@@ -137,8 +137,9 @@ public sealed class SipTransport : ISipSender, IAsyncDisposable
         {
             if (message.Length > _options.UdpMtuBytes && IsRequest(message.Span) && _listeners.Count > 0)
             {
-                // RFC 3261 18.1.1: a request larger than the path MTU goes over a congestion-controlled transport.
-                SendTcp(message, destination with { Protocol = SipTransportProtocol.Tcp, ConnectionId = 0 });
+                // RFC 3261 18.1.1: a request larger than the path MTU goes over a congestion-controlled transport,
+                // and its top Via then names that transport.
+                SendTcp(WithTopViaTransport(message, "TCP"u8), destination with { Protocol = SipTransportProtocol.Tcp, ConnectionId = 0 });
                 return;
             }
 
@@ -150,6 +151,26 @@ public sealed class SipTransport : ISipSender, IAsyncDisposable
     }
 
     private static bool IsRequest(ReadOnlySpan<byte> message) => !message.StartsWith("SIP/"u8);
+
+    /// <summary>
+    /// A copy of <paramref name="message"/> whose top Via's sent-protocol transport is <paramref name="transport"/>
+    /// (three letters, as UDP and TCP are, so lengths do not change). The first "SIP/2.0/UDP" after the request line
+    /// is the top Via's: no other header carries a sent-protocol. Unchanged when there is none.
+    /// </summary>
+    internal static ReadOnlyMemory<byte> WithTopViaTransport(ReadOnlyMemory<byte> message, ReadOnlySpan<byte> transport)
+    {
+        var span = message.Span;
+        var lineEnd = span.IndexOf("\r\n"u8);
+        var at = lineEnd < 0 ? -1 : span[lineEnd..].IndexOf("SIP/2.0/UDP"u8);
+        if (at < 0 || transport.Length != 3)
+        {
+            return message;
+        }
+
+        var copy = message.ToArray();
+        transport.CopyTo(copy.AsSpan(lineEnd + at + "SIP/2.0/".Length));
+        return copy;
+    }
 
     private void SendUdp(ReadOnlyMemory<byte> message, in SipPeer destination)
     {

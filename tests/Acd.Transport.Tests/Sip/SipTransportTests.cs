@@ -248,10 +248,10 @@ public sealed class SipTransportTests : IAsyncLifetime
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen();
-        var big = "MESSAGE sip:a@127.0.0.1 SIP/2.0\r\nContent-Length: 1500\r\n\r\n" + new string('x', 1500);
+        var big = "MESSAGE sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-big\r\nContent-Length: 1500\r\n\r\n" + new string('x', 1500);
         _transport.Send(Encoding.ASCII.GetBytes(big), new SipPeer((IPEndPoint)listener.LocalEndPoint!, SipTransportProtocol.Udp));
         using var accepted = await listener.AcceptAsync().WaitAsync(Deadline);
-        Assert.Equal(big, await ReadAsync(accepted, big.Length));
+        Assert.Equal(big.Replace("SIP/2.0/UDP", "SIP/2.0/TCP", StringComparison.Ordinal), await ReadAsync(accepted, big.Length));
     }
 
     [Fact]
