@@ -14,8 +14,8 @@ public sealed class ArchitectureTests
         ["Acd.Sip"] = [],
         ["Acd.Media"] = [],
         ["Acd.Transport"] = ["Acd.Sip", "Acd.Media"],
-        ["Acd.Calls"] = ["Acd.Sip", "Acd.Media"],
-        // The IVR defines the interfaces it needs from a call; the call layer implements them (see src/Acd.Ivr/README.md).
+        // The IVR declares the interfaces it needs from a call; the call layer implements them (src/Acd.Ivr/README.md).
+        ["Acd.Calls"] = ["Acd.Sip", "Acd.Media", "Acd.Ivr"],
         ["Acd.Ivr"] = [],
         ["Acd.Routing"] = [],
         ["Acd.Routing.Redis"] = ["Acd.Routing"],
