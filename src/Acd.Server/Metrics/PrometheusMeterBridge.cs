@@ -74,38 +74,70 @@ public sealed class PrometheusMeterBridge : IDisposable
     private sealed class ExportedInstrument(Instrument instrument, IMetricFactory factory)
     {
         private readonly Lock _gate = new();
+
+        // Single-label series (the common case: queue, method, direction) by label value, so a hot-path increment
+        // looks its child up without allocating a label array.
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, object> _byValue = new(StringComparer.Ordinal);
         private string[]? _labelNames;
         private Collector? _family;
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
             var family = Volatile.Read(ref _family) ?? Create(tags);
-            var labels = LabelValues(tags);
-            switch (family)
+            var child = Child(family, tags);
+            switch (child)
             {
-                case Counter c when instrument.IsObservable:
-                    Child(c, labels).IncTo(value);
+                case ICounter c when instrument.IsObservable:
+                    c.IncTo(value);
                     break;
-                case Counter c:
-                    Child(c, labels).Inc(value);
+                case ICounter c:
+                    c.Inc(value);
                     break;
-                case Gauge g when instrument.IsObservable:
-                    Child(g, labels).Set(value);
+                case IGauge g when instrument.IsObservable:
+                    g.Set(value);
                     break;
-                case Gauge g:
-                    Child(g, labels).Inc(value);
+                case IGauge g:
+                    g.Inc(value);
                     break;
-                case Histogram h:
-                    Child(h, labels).Observe(value);
+                case IHistogram h:
+                    h.Observe(value);
                     break;
             }
         }
 
-        private static ICounter Child(Counter c, string[]? labels) => labels is null ? c : c.WithLabels(labels);
+        private object Child(Collector family, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var names = _labelNames!;
+            if (names.Length == 0)
+            {
+                return family;
+            }
 
-        private static IGauge Child(Gauge g, string[]? labels) => labels is null ? g : g.WithLabels(labels);
+            if (names.Length == 1)
+            {
+                var value = string.Empty;
+                foreach (var tag in tags)
+                {
+                    if (string.Equals(tag.Key, names[0], StringComparison.Ordinal))
+                    {
+                        value = tag.Value as string ?? Convert.ToString(tag.Value, CultureInfo.InvariantCulture) ?? string.Empty;
+                        break;
+                    }
+                }
 
-        private static IHistogram Child(Histogram h, string[]? labels) => labels is null ? h : h.WithLabels(labels);
+                return _byValue.TryGetValue(value, out var cached) ? cached : _byValue.GetOrAdd(value, v => WithLabels(family, [v]));
+            }
+
+            return WithLabels(family, LabelValues(tags)!);
+        }
+
+        private static object WithLabels(Collector family, string[] labels) => family switch
+        {
+            Counter c => c.WithLabels(labels),
+            Gauge g => g.WithLabels(labels),
+            Histogram h => h.WithLabels(labels),
+            _ => family,
+        };
 
         private string[]? LabelValues(ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
