@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 // Usage: Acd.SipTestServer --udp 127.0.0.1:5060 --tcp 127.0.0.1:5060 [--auto-answer] [--no-auth]
 //        [--user 1001:secret]... [--realm acd] [--min-expires 60] [--domain 127.0.0.1]... [--md5-first|--md5-only]
+//        [--media record:<dir>] [--media play:<wav>]  (media mode: answers every call with RTP, see MediaEndpoint)
 // Prints "READY udp=<endpoint> tcp=<endpoint>" once listening; stops on SIGTERM/SIGINT or when stdin closes.
 var udp = new List<string>();
 var tcp = new List<string>();
@@ -18,6 +19,8 @@ var autoAnswer = false;
 var auth = true;
 IReadOnlyList<DigestAlgorithm> algorithms = [DigestAlgorithm.Sha256, DigestAlgorithm.Md5];
 uint minExpires = 60;
+string? mediaDirectory = null;
+string? mediaPrompt = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -31,6 +34,8 @@ for (var i = 0; i < args.Length; i++)
         case "--domain": domains.Add(args[++i]); break;
         case "--md5-first": algorithms = [DigestAlgorithm.Md5, DigestAlgorithm.Sha256]; break; // SIPp answers only the first challenge, and only MD5
         case "--md5-only": algorithms = [DigestAlgorithm.Md5]; break;
+        case "--media" when args[i + 1].StartsWith("record:", StringComparison.Ordinal): mediaDirectory = args[++i]["record:".Length..]; break;
+        case "--media" when args[i + 1].StartsWith("play:", StringComparison.Ordinal): mediaPrompt = args[++i]["play:".Length..]; break;
         case "--user":
             var pair = args[++i].Split(':', 2);
             users.Add((pair[0], pair[1]));
@@ -44,6 +49,23 @@ for (var i = 0; i < args.Length; i++)
 if (udp.Count == 0 && tcp.Count == 0)
 {
     udp.Add("127.0.0.1:5060");
+}
+
+if (mediaPrompt is not null && mediaDirectory is null)
+{
+    Console.Error.WriteLine("--media play:<wav> needs --media record:<dir> for the recording of what comes back");
+    return 2;
+}
+
+MediaEndpoint? media = null;
+if (mediaDirectory is not null)
+{
+    (media, var mediaError) = MediaEndpoint.Create(mediaDirectory, mediaPrompt);
+    if (media is null)
+    {
+        Console.Error.WriteLine(mediaError);
+        return 2;
+    }
 }
 
 var time = TimeProvider.System;
@@ -74,10 +96,17 @@ using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Ca
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 _ = Task.Run(async () =>
 {
-    // Without auto-answer, incoming calls ring and wait (CANCEL scenarios).
+    // Without auto-answer, incoming calls ring and wait (CANCEL scenarios); in media mode they are answered with RTP.
     await foreach (var call in ua.IncomingCalls.ReadAllAsync(stop.Token))
     {
-        call.Ring();
+        if (media is not null)
+        {
+            _ = Task.Run(() => media.HandleAsync(call));
+        }
+        else
+        {
+            call.Ring();
+        }
     }
 });
 _ = Task.Run(async () =>
@@ -100,4 +129,9 @@ catch (OperationCanceledException)
 }
 
 await transport.DisposeAsync();
+if (media is not null)
+{
+    await media.DisposeAsync();
+}
+
 return 0;
