@@ -1,0 +1,389 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Acd.Calls.Media;
+using Acd.Ivr.Runtime;
+using Acd.Ivr.Scripting;
+using Acd.Media;
+using Acd.Media.Audio;
+using Acd.Media.Codecs;
+using Acd.Media.Players;
+using Acd.Media.Sdp;
+using Acd.Transport.Clock;
+using Acd.Transport.Rtp;
+
+namespace Acd.Benchmarks.Ivr;
+
+/// <summary>
+/// N concurrent IVR calls on real media: each call is an <c>RtpSession</c> (pooled port pair, receive loops, RTCP,
+/// paced by the real <c>PacingClock</c>) sending to an in-process UDP sink, with a <see cref="MediaLegIvrChannel"/>
+/// running an IVR session of a menu script over the sample prompts. Digits are injected on a per-call schedule
+/// through the leg (SIP INFO path: leg -> DigitReceived -> session), so calls barge into prompts, walk menus,
+/// time out and hang up (a call that ends starts again on the same leg). Then, in the same run, the same N legs
+/// play a looped prompt without the IVR as the baseline. Reports send-time error p50/p99/p99.9 and skipped frames
+/// (late prompts) from the clock's wheels, prompts started/finished per second and CPU per 1,000 calls.
+/// Usage: ivr-media-load [--calls 1000] [--seconds 30] [--warmup 5] [--threads cores] [--slot-ms 2000]
+/// </summary>
+public sealed class IvrMediaLoadTool : IBenchTool
+{
+    // Every path loops back through input, so calls keep moving; 'bye' ends a call after three failed menus.
+    private const string Script = """
+        name: ivr-media-load
+        start: welcome
+        nodes:
+          welcome:
+            kind: play
+            prompts: welcome
+            barge_in: true
+            next: menu
+          menu:
+            kind: menu
+            prompt: main-menu
+            options: { "1": account, "9": welcome }
+            timeout: 3s
+            timeout_prompt: no-input
+            invalid_prompt: invalid-option
+            max_retries: 3
+            on_failure: bye
+          account:
+            kind: collect
+            prompt: enter-account
+            min_digits: 4
+            max_digits: 4
+            first_digit_timeout: 5s
+            inter_digit_timeout: 3s
+            variable: account
+            next: menu
+            on_failure: menu
+          bye:
+            kind: hangup
+            prompts: goodbye
+        """;
+
+    // One call's keypad, one entry per slot, its keys pressed together ("" = silence): barge into welcome, listen to the
+    // menu, enter an account, back to welcome, an invalid key, and silences long enough for the menu to time out.
+    private static readonly string[] Keypad = ["", "", "9", "", "", "1", "2468", "", "", "7", "", "", "", "", "", ""];
+
+    public string Name => "ivr-media-load";
+
+    public string Description => "N concurrent IVR calls on RtpSessions + PacingClock with scheduled digits: send error p50/p99/p99.9, skipped frames, prompts/s, CPU per 1,000 calls; looped-prompt baseline";
+
+    public int Run(string[] args)
+    {
+        var calls = int.Parse(Option(args, "--calls", "1000"), CultureInfo.InvariantCulture);
+        var seconds = double.Parse(Option(args, "--seconds", "30"), CultureInfo.InvariantCulture);
+        var warmup = double.Parse(Option(args, "--warmup", "5"), CultureInfo.InvariantCulture);
+        var threads = int.Parse(Option(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        var digitEvery = TimeSpan.FromMilliseconds(double.Parse(Option(args, "--slot-ms", "2000"), CultureInfo.InvariantCulture));
+
+        var promptDir = Path.Combine(IvrBenchSupport.RepoRoot(), "ivr-scripts", "prompts");
+        var load = IvrScriptLoader.Load("ivr-media-load.yaml", Script, IvrPromptLibrary.FromDirectory(promptDir), DateTimeOffset.UtcNow);
+        var script = load.Script ?? throw new InvalidOperationException(string.Join(Environment.NewLine, load.Diagnostics));
+        var cache = new PromptCache();
+        var loop = cache.Get(Path.Combine(promptDir, "main-menu.wav")).Prompt ?? throw new InvalidOperationException("main-menu.wav");
+
+        Console.WriteLine($"# ivr-media-load {DateTime.UtcNow:u}, {Environment.ProcessorCount} cores, {calls} calls, {threads} pacing threads, {seconds} s measured after {warmup} s warm-up, a keypad slot every {digitEvery.TotalMilliseconds} ms per call (slots {string.Join(",", Keypad.Select(k => k.Length == 0 ? "-" : k))})");
+        using var sink = new UdpSink();
+        using var mediaMetrics = new MediaMetrics();
+        using var clock = new PacingClock(TimeProvider.System, mediaMetrics, threads: threads);
+        var pool = new RtpPortPool(new RtpPortPoolOptions { BindAddress = "127.0.0.1", MinPort = 42000, MaxPort = 42000 + (4 * calls) + 2 });
+        var factory = new RtpSessionFactory(pool, clock, new RtpSessionOptions(), TimeProvider.System, mediaMetrics, new Random(3));
+        var random = new Random(5);
+        var sessions = new List<RtpSession>(calls);
+        try
+        {
+            for (var i = 0; i < calls; i++)
+            {
+                var session = factory.Create("ivr-load") ?? throw new InvalidOperationException("RTP port range exhausted");
+                session.Apply(new NegotiatedMedia
+                {
+                    Codec = random.Next(2) == 0 ? G711Law.MuLaw : G711Law.ALaw,
+                    Direction = SdpDirection.SendRecv,
+                    Remote = sink.EndPoint,
+                });
+                sessions.Add(session);
+            }
+
+            clock.Start();
+            var ivr = RunIvr(sessions, clock, sink, script, cache, seconds, warmup, digitEvery);
+            var baseline = RunLooped(sessions, clock, sink, loop, seconds, warmup);
+
+            Console.WriteLine();
+            Console.WriteLine("| run | calls | packets/s at sink | CPU cores | CPU % of a core per 1,000 calls | send error p50 ms | p99 ms | p99.9 ms | max ms | skipped frames (late) | prompts started/s | prompts finished/s (completed / cancelled / stopped) | digits/s | IVR node visits/s | calls ended |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            Print("IVR on real media (RtpSession + PacingClock + MediaLegIvrChannel)", calls, ivr);
+            Print("baseline: same legs, looped prompt, no IVR", calls, baseline);
+            Console.WriteLine();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CPU ratio IVR / looped-prompt baseline: {ivr.Cores / Math.Max(1e-9, baseline.Cores):F2}"));
+            return 0;
+        }
+        finally
+        {
+            clock.Dispose();
+            foreach (var session in sessions)
+            {
+                session.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+    }
+
+    private static Result RunIvr(List<RtpSession> sessions, PacingClock clock, UdpSink sink, IvrScript script, PromptCache cache, double seconds, double warmup, TimeSpan digitEvery)
+    {
+        using var ivrMetrics = new IvrMetrics();
+        using var mediaMetrics = new IvrMediaMetrics();
+        var engine = new IvrEngine(TimeProvider.System, ivrMetrics);
+        var counters = new Counters();
+        using var listener = counters.Listen();
+        var observer = new StartCounter(counters);
+        var options = new IvrMediaOptions { RecordingDirectory = Path.Combine(Path.GetTempPath(), "acd-ivr-media-load") };
+        using var stop = new CancellationTokenSource();
+        var channels = sessions.Select(s => new MediaLegIvrChannel(s.Leg, cache, options, TimeProvider.System, mediaMetrics)).ToArray();
+        var calls = channels.Select((c, i) => RunCallsAsync(engine, script, c, i, observer, counters, stop.Token)).ToArray();
+        var keypad = Task.Run(() => PressKeysAsync(channels, digitEvery, counters, stop.Token));
+        try
+        {
+            return Measure(sessions, clock, sink, counters, seconds, warmup);
+        }
+        finally
+        {
+            stop.Cancel();
+            Task.WhenAll([.. calls, keypad]).GetAwaiter().GetResult();
+            foreach (var channel in channels)
+            {
+                channel.Dispose();
+            }
+        }
+    }
+
+    private static async Task RunCallsAsync(IvrEngine engine, IvrScript script, MediaLegIvrChannel channel, int index, IvrObserver observer, Counters counters, CancellationToken stop)
+    {
+        await Task.Yield();
+        for (var call = 0; !stop.IsCancellationRequested; call++)
+        {
+            var session = engine.CreateSession(script, new IvrCallInfo($"load-{index}-{call}", "+15550100", "100"), channel, NoQueues.Instance, observer);
+            channel.Attach(session);
+            try
+            {
+                await session.RunAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref counters.CallsEnded);
+        }
+    }
+
+    // One paced loop presses the next key of each call's pattern when that call's slot comes round (calls spread evenly).
+    private static async Task PressKeysAsync(MediaLegIvrChannel[] channels, TimeSpan every, Counters counters, CancellationToken stop)
+    {
+        var step = TimeSpan.FromMilliseconds(20);
+        var slots = Math.Max(1, (int)(every / step));
+        var bodies = Enumerable.Range(0, 16).Select(d => Encoding.ASCII.GetBytes($"Signal={"0123456789*#ABCD"[d]}\r\nDuration=160\r\n")).ToArray();
+        var next = new int[channels.Length];
+        using var timer = new PeriodicTimer(step);
+        long tick = 0;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                var slot = (int)(tick++ % slots);
+                for (var i = slot; i < channels.Length; i += slots)
+                {
+                    foreach (var key in Keypad[next[i]++ % Keypad.Length])
+                    {
+                        channels[i].Leg.OnSipInfo("application/dtmf-relay", bodies["0123456789*#ABCD".IndexOf(key, StringComparison.Ordinal)]);
+                        Interlocked.Increment(ref counters.Digits);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped
+        }
+    }
+
+    private static Result RunLooped(List<RtpSession> sessions, PacingClock clock, UdpSink sink, Prompt prompt, double seconds, double warmup)
+    {
+        foreach (var session in sessions)
+        {
+            session.Leg.Play(new PromptPlayer([prompt], loop: true));
+        }
+
+        try
+        {
+            return Measure(sessions, clock, sink, new Counters(), seconds, warmup);
+        }
+        finally
+        {
+            foreach (var session in sessions)
+            {
+                session.Leg.Stop();
+            }
+        }
+    }
+
+    private static Result Measure(List<RtpSession> sessions, PacingClock clock, UdpSink sink, Counters counters, double seconds, double warmup)
+    {
+        Thread.Sleep(TimeSpan.FromSeconds(warmup));
+        foreach (var wheel in clock.Wheels)
+        {
+            wheel.Lateness.Reset();
+        }
+
+        var missed0 = sessions.Sum(s => s.PacingHandle?.MissedFrames ?? 0);
+        var snapshot0 = counters.Snapshot();
+        using var process = Process.GetCurrentProcess();
+        var cpu0 = process.TotalProcessorTime;
+        var received0 = sink.Received;
+        var sw = Stopwatch.StartNew();
+        Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        var elapsed = sw.Elapsed.TotalSeconds;
+        process.Refresh();
+        var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
+        var received = sink.Received - received0;
+        var delta = counters.Snapshot() - snapshot0;
+        var missed = sessions.Sum(s => s.PacingHandle?.MissedFrames ?? 0) - missed0;
+        var wheels = clock.Wheels.Select(w => w.Lateness).ToArray();
+
+        // Percentiles over all wheels: the worst wheel's value is an upper bound of the merged percentile.
+        return new Result(received / elapsed, cpu / elapsed,
+            wheels.Max(h => h.Percentile(0.5)), wheels.Max(h => h.Percentile(0.99)), wheels.Max(h => h.Percentile(0.999)), wheels.Max(h => h.Max),
+            missed, delta.Scale(1 / elapsed), delta.CallsEnded);
+    }
+
+    private static void Print(string name, int calls, Result r) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {calls} | {r.ReceivedPerSecond:F0} | {r.Cores:F2} | {r.Cores * 100 * 1000 / calls:F1} | {r.P50 * 1000:F2} | {r.P99 * 1000:F2} | {r.P999 * 1000:F2} | {r.Max * 1000:F2} | {r.Skipped} | {r.Rates.Started:F1} | {r.Rates.Completed + r.Rates.Cancelled + r.Rates.Stopped:F1} ({r.Rates.Completed:F1} / {r.Rates.Cancelled:F1} / {r.Rates.Stopped:F1}) | {r.Rates.Digits:F1} | {r.Rates.Visits:F1} | {r.CallsEnded:F0} |"));
+
+    private static string Option(string[] args, string name, string fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+
+    private sealed record Result(double ReceivedPerSecond, double Cores, double P50, double P99, double P999, double Max, long Skipped, Snapshot Rates, double CallsEnded);
+
+    private readonly record struct Snapshot(double Started, double Completed, double Cancelled, double Stopped, double Digits, double Visits, double CallsEnded)
+    {
+        public static Snapshot operator -(Snapshot a, Snapshot b) =>
+            new(a.Started - b.Started, a.Completed - b.Completed, a.Cancelled - b.Cancelled, a.Stopped - b.Stopped, a.Digits - b.Digits, a.Visits - b.Visits, a.CallsEnded - b.CallsEnded);
+
+        public Snapshot Scale(double k) => new(Started * k, Completed * k, Cancelled * k, Stopped * k, Digits * k, Visits * k, CallsEnded);
+    }
+
+    /// <summary>Counts from the real instruments (Acd.Calls prompt endings, Acd.Ivr node visits) and the load's own keys.</summary>
+    private sealed class Counters
+    {
+        public long Started;
+        public long Completed;
+        public long Cancelled;
+        public long Stopped;
+        public long Digits;
+        public long Visits;
+        public long CallsEnded;
+
+        public Snapshot Snapshot() => new(Interlocked.Read(ref Started), Interlocked.Read(ref Completed), Interlocked.Read(ref Cancelled), Interlocked.Read(ref Stopped), Interlocked.Read(ref Digits), Interlocked.Read(ref Visits), Interlocked.Read(ref CallsEnded));
+
+        public MeterListener Listen()
+        {
+            var listener = new MeterListener
+            {
+                InstrumentPublished = (instrument, l) =>
+                {
+                    if (instrument.Name is "acd_ivr_media_prompts_total" or "acd_ivr_node_visits_total")
+                    {
+                        l.EnableMeasurementEvents(instrument, this);
+                    }
+                },
+            };
+            listener.SetMeasurementEventCallback<long>(static (instrument, value, tags, state) =>
+            {
+                var self = (Counters)state!;
+                if (instrument.Name == "acd_ivr_node_visits_total")
+                {
+                    Interlocked.Add(ref self.Visits, value);
+                    return;
+                }
+
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "end")
+                    {
+                        switch (tag.Value as string)
+                        {
+                            case "completed": Interlocked.Add(ref self.Completed, value); break;
+                            case "cancelled": Interlocked.Add(ref self.Cancelled, value); break;
+                            default: Interlocked.Add(ref self.Stopped, value); break;
+                        }
+                    }
+                }
+            });
+            listener.Start();
+            return listener;
+        }
+    }
+
+    private sealed class StartCounter(Counters counters) : IvrObserver
+    {
+        public override void PromptsStarted(IvrSession session, IReadOnlyList<IvrPrompt> prompts) => Interlocked.Increment(ref counters.Started);
+    }
+
+    private sealed class NoQueues : IIvrQueueInfo
+    {
+        public static readonly NoQueues Instance = new();
+
+        public ValueTask<IvrQueueStatus> GetStatusAsync(string queue, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(new IvrQueueStatus(TimeSpan.FromSeconds(30), 1, 0));
+    }
+
+    /// <summary>One socket, one async receive loop, counts datagrams.</summary>
+    private sealed class UdpSink : IDisposable
+    {
+        private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        private readonly CancellationTokenSource _stop = new();
+        private long _received;
+
+        public UdpSink()
+        {
+            _socket.ReceiveBufferSize = 8 * 1024 * 1024;
+            _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+            _ = Task.Run(LoopAsync);
+        }
+
+        public IPEndPoint EndPoint { get; }
+
+        public long Received => Interlocked.Read(ref _received);
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _socket.Dispose();
+            _stop.Dispose();
+        }
+
+        private async Task LoopAsync()
+        {
+            var buffer = GC.AllocateArray<byte>(2048, pinned: true);
+            var from = new SocketAddress(AddressFamily.InterNetwork);
+            while (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await _socket.ReceiveFromAsync(buffer, SocketFlags.None, from, _stop.Token);
+                    Interlocked.Increment(ref _received);
+                }
+                catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+}
