@@ -21,14 +21,22 @@ internal sealed class MediaTestHost : IAsyncDisposable
 
     private string EventsPath => Path.Combine(Directory.FullName, "events.log");
 
-    public static async Task<MediaTestHost> StartAsync(string? promptPath = null)
+    public static async Task<MediaTestHost> StartAsync(string? promptPath = null, params string[] extraArguments)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("acd-media-");
         string[] arguments = promptPath is null
-            ? ["--media", $"record:{directory.FullName}"]
-            : ["--media", $"record:{directory.FullName}", "--media", $"play:{promptPath}"];
+            ? ["--media", $"record:{directory.FullName}", .. extraArguments]
+            : ["--media", $"record:{directory.FullName}", "--media", $"play:{promptPath}", .. extraArguments];
         return new MediaTestHost(await SipTestServerProcess.StartAsync(arguments), directory);
     }
+
+    /// <summary>Waits (bounded) until an events.log line starts with <paramref name="prefix"/>.</summary>
+    public Task WaitForEventAsync(string prefix, TimeSpan timeout) =>
+        WaitUntilAsync(() => Events().Any(line => line.StartsWith(prefix, StringComparison.Ordinal)), prefix, timeout);
+
+    /// <summary>Waits (bounded) until the digits reported so far are <paramref name="digits"/>.</summary>
+    public Task WaitForDigitsAsync(string digits, TimeSpan timeout) =>
+        WaitUntilAsync(() => Digits() == digits, "digits " + digits, timeout);
 
     /// <summary>Every line of events.log so far.</summary>
     public IReadOnlyList<string> Events()
@@ -60,6 +68,20 @@ internal sealed class MediaTestHost : IAsyncDisposable
             if (deadline.IsCancellationRequested)
             {
                 throw new TimeoutException("no call ended within " + timeout + "; events: " + string.Join(" | ", Events()));
+            }
+
+            await Task.Delay(50, CancellationToken.None);
+        }
+    }
+
+    private async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (!condition())
+        {
+            if (deadline.IsCancellationRequested)
+            {
+                throw new TimeoutException($"no {what} within {timeout}; events: " + string.Join(" | ", Events()));
             }
 
             await Task.Delay(50, CancellationToken.None);
