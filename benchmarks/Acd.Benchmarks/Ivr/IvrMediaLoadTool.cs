@@ -112,8 +112,8 @@ public sealed class IvrMediaLoadTool : IBenchTool
             var baseline = RunLooped(sessions, clock, sink, loop, seconds, warmup);
 
             Console.WriteLine();
-            Console.WriteLine("| run | calls | packets/s at sink | CPU cores | CPU % of a core per 1,000 calls | send error p50 ms | p99 ms | p99.9 ms | max ms | skipped frames (late) | prompts started/s | prompts finished/s (completed / cancelled / stopped) | digits/s | IVR node visits/s | calls ended |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine("| run | calls | packets/s at sink | CPU cores | CPU % of a core per 1,000 calls | send error p50 ms | p99 ms | p99.9 ms | max ms | skipped frames (late) | prompts started/s | prompts finished/s (completed / cancelled / stopped) | digits/s | IVR node visits/s | calls ended | allocated KB/s | GCs gen0/1/2 | GC pause ms |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             Print("IVR on real media (RtpSession + PacingClock + MediaLegIvrChannel)", calls, ivr);
             Print("baseline: same legs, looped prompt, no IVR", calls, baseline);
             Console.WriteLine();
@@ -241,12 +241,18 @@ public sealed class IvrMediaLoadTool : IBenchTool
         using var process = Process.GetCurrentProcess();
         var cpu0 = process.TotalProcessorTime;
         var received0 = sink.Received;
+        var allocated0 = GC.GetTotalAllocatedBytes();
+        int[] gcs0 = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        var pause0 = GC.GetTotalPauseDuration();
         var sw = Stopwatch.StartNew();
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
         var elapsed = sw.Elapsed.TotalSeconds;
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         var received = sink.Received - received0;
+        var allocated = GC.GetTotalAllocatedBytes() - allocated0;
+        var gcs = $"{GC.CollectionCount(0) - gcs0[0]}/{GC.CollectionCount(1) - gcs0[1]}/{GC.CollectionCount(2) - gcs0[2]}";
+        var pause = GC.GetTotalPauseDuration() - pause0;
         var delta = counters.Snapshot() - snapshot0;
         var missed = sessions.Sum(s => s.PacingHandle?.MissedFrames ?? 0) - missed0;
         var wheels = clock.Wheels.Select(w => w.Lateness).ToArray();
@@ -254,12 +260,12 @@ public sealed class IvrMediaLoadTool : IBenchTool
         // Percentiles over all wheels: the worst wheel's value is an upper bound of the merged percentile.
         return new Result(received / elapsed, cpu / elapsed,
             wheels.Max(h => h.Percentile(0.5)), wheels.Max(h => h.Percentile(0.99)), wheels.Max(h => h.Percentile(0.999)), wheels.Max(h => h.Max),
-            missed, delta.Scale(1 / elapsed), delta.CallsEnded);
+            missed, delta.Scale(1 / elapsed), delta.CallsEnded, allocated / elapsed, gcs, pause.TotalMilliseconds);
     }
 
     private static void Print(string name, int calls, Result r) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {calls} | {r.ReceivedPerSecond:F0} | {r.Cores:F2} | {r.Cores * 100 * 1000 / calls:F1} | {r.P50 * 1000:F2} | {r.P99 * 1000:F2} | {r.P999 * 1000:F2} | {r.Max * 1000:F2} | {r.Skipped} | {r.Rates.Started:F1} | {r.Rates.Completed + r.Rates.Cancelled + r.Rates.Stopped:F1} ({r.Rates.Completed:F1} / {r.Rates.Cancelled:F1} / {r.Rates.Stopped:F1}) | {r.Rates.Digits:F1} | {r.Rates.Visits:F1} | {r.CallsEnded:F0} |"));
+            $"| {name} | {calls} | {r.ReceivedPerSecond:F0} | {r.Cores:F2} | {r.Cores * 100 * 1000 / calls:F1} | {r.P50 * 1000:F2} | {r.P99 * 1000:F2} | {r.P999 * 1000:F2} | {r.Max * 1000:F2} | {r.Skipped} | {r.Rates.Started:F1} | {r.Rates.Completed + r.Rates.Cancelled + r.Rates.Stopped:F1} ({r.Rates.Completed:F1} / {r.Rates.Cancelled:F1} / {r.Rates.Stopped:F1}) | {r.Rates.Digits:F1} | {r.Rates.Visits:F1} | {r.CallsEnded:F0} | {r.AllocatedPerSecond / 1024:F0} | {r.Gcs} | {r.GcPauseMs:F1} |"));
 
     private static string Option(string[] args, string name, string fallback)
     {
@@ -267,7 +273,7 @@ public sealed class IvrMediaLoadTool : IBenchTool
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 
-    private sealed record Result(double ReceivedPerSecond, double Cores, double P50, double P99, double P999, double Max, long Skipped, Snapshot Rates, double CallsEnded);
+    private sealed record Result(double ReceivedPerSecond, double Cores, double P50, double P99, double P999, double Max, long Skipped, Snapshot Rates, double CallsEnded, double AllocatedPerSecond, string Gcs, double GcPauseMs);
 
     private readonly record struct Snapshot(double Started, double Completed, double Cancelled, double Stopped, double Digits, double Visits, double CallsEnded)
     {
