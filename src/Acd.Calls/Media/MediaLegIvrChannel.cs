@@ -98,14 +98,13 @@ public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
             await Start([ToneGenerator.Build(ToneSpec.Beep)], cancellationToken).ConfigureAwait(false);
         }
 
-        var path = Path.Combine(_options.RecordingDirectory, RecordingName(request.Mailbox));
-        var recorder = VoicemailRecorder.Start(path, _options.RecordingQueueFrames);
         if (_leg.Forwarder is not null)
         {
-            await recorder.DisposeAsync().ConfigureAwait(false);
             throw new InvalidOperationException($"Leg {_leg.Name} is bridged or mixed: it cannot record a voicemail.");
         }
 
+        var path = Path.Combine(_options.RecordingDirectory, RecordingName(request.Mailbox));
+        var recorder = VoicemailRecorder.Start(path, _options.RecordingQueueFrames);
         _leg.Forwarder = recorder;
         var cancelled = false;
         try
@@ -260,6 +259,10 @@ public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
                     p._cancelRequested = true;
                     p.Owner.Cancel(p);
                 }, this);
+                if (_completion.Task.IsCompleted)
+                {
+                    _registration.Unregister(); // the prompt ended before the registration existed
+                }
             }
         }
 

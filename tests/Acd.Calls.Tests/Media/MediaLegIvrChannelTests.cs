@@ -232,6 +232,15 @@ public sealed class MediaLegIvrChannelTests : IDisposable
     }
 
     [Fact]
+    public async Task RecordAsync_LegAlreadyBridged_FailsWithoutCreatingAFile()
+    {
+        _leg.Forwarder = new NullForwarder();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _channel.RecordAsync(new IvrRecordRequest("sales", TimeSpan.FromSeconds(5), Beep: false), CancellationToken.None));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "vm")));
+    }
+
+    [Fact]
     public void Validate_BadOptions_ReturnsEveryError()
     {
         var errors = new IvrMediaOptions { RecordingDirectory = " ", RecordingQueueFrames = 0 }.Validate();
@@ -306,6 +315,17 @@ public sealed class MediaLegIvrChannelTests : IDisposable
         public int Count => Volatile.Read(ref _count);
 
         public void SendRtp(ReadOnlySpan<byte> datagram) => Interlocked.Increment(ref _count);
+    }
+
+    private sealed class NullForwarder : IMediaForwarder
+    {
+        public void OnAudio(MediaLeg from, in RtpPacket packet, G711Law law)
+        {
+        }
+
+        public void OnTelephoneEvent(MediaLeg from, in RtpPacket packet)
+        {
+        }
     }
 
     private sealed class NoQueues : IIvrQueueInfo
