@@ -16,7 +16,7 @@ using Acd.Transport.Rtp;
 /// PacingClock, SdpNegotiator), records what it hears to <c>&lt;dir&gt;/&lt;call&gt;.wav</c> (16-bit PCM, 8 kHz, the
 /// received payloads decoded back to back) and, when a prompt is given, plays it once after the ACK.
 /// Writes one line per event to <c>&lt;dir&gt;/events.log</c>: <c>ANSWERED &lt;call&gt; &lt;codec&gt;</c>,
-/// <c>DIGIT &lt;call&gt; &lt;digit&gt; &lt;source&gt;</c>, <c>PLAYED &lt;call&gt; &lt;end&gt;</c>,
+/// <c>ACKED &lt;call&gt;</c> (per ACK event), <c>DIGIT &lt;call&gt; &lt;digit&gt; &lt;source&gt;</c>, <c>PLAYED &lt;call&gt; &lt;end&gt;</c>,
 /// <c>ENDED &lt;call&gt; &lt;wav path&gt; packets=&lt;n&gt;</c> (the WAV is complete when this line appears).
 /// </summary>
 internal sealed class MediaEndpoint : IAsyncDisposable
@@ -98,11 +98,22 @@ internal sealed class MediaEndpoint : IAsyncDisposable
             session.Apply(answer.Media!);
             call.Answer(Encoding.ASCII.GetBytes(answer.Local!.ToString()));
             Post($"ANSWERED {call.CallId} {answer.Media!.Codec}");
+            var acknowledged = false;
             await foreach (var callEvent in call.Events.ReadAllAsync())
             {
-                if (callEvent is SipCallAcknowledged && _prompt is not null)
+                // The UA publishes an event per ACK, so a retransmitted 2xx answered by another ACK comes twice: play once.
+                if (callEvent is SipCallAcknowledged)
                 {
-                    session.Leg.Play(new PromptPlayer([_prompt]));
+                    Post($"ACKED {call.CallId}");
+                }
+
+                if (callEvent is SipCallAcknowledged && !acknowledged)
+                {
+                    acknowledged = true;
+                    if (_prompt is not null)
+                    {
+                        session.Leg.Play(new PromptPlayer([_prompt]));
+                    }
                 }
                 else if (callEvent is SipCallEnded)
                 {
