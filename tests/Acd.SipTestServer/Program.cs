@@ -34,8 +34,8 @@ for (var i = 0; i < args.Length; i++)
         case "--domain": domains.Add(args[++i]); break;
         case "--md5-first": algorithms = [DigestAlgorithm.Md5, DigestAlgorithm.Sha256]; break; // SIPp answers only the first challenge, and only MD5
         case "--md5-only": algorithms = [DigestAlgorithm.Md5]; break;
-        case "--media" when args[i + 1].StartsWith("record:", StringComparison.Ordinal): mediaDirectory = args[++i]["record:".Length..]; break;
-        case "--media" when args[i + 1].StartsWith("play:", StringComparison.Ordinal): mediaPrompt = args[++i]["play:".Length..]; break;
+        case "--media" when i + 1 < args.Length && args[i + 1].StartsWith("record:", StringComparison.Ordinal): mediaDirectory = args[++i]["record:".Length..]; break;
+        case "--media" when i + 1 < args.Length && args[i + 1].StartsWith("play:", StringComparison.Ordinal): mediaPrompt = args[++i]["play:".Length..]; break;
         case "--user":
             var pair = args[++i].Split(':', 2);
             users.Add((pair[0], pair[1]));
