@@ -74,6 +74,11 @@ public sealed class SipCall
 
     internal bool CancelRequested { get; set; }
 
+    private int _acknowledged;
+
+    /// <summary>Marks the INVITE's 2xx as acknowledged; true only for the first ACK (later ones answer retransmitted 2xx).</summary>
+    internal bool TryMarkAcknowledged() => Interlocked.Exchange(ref _acknowledged, 1) == 0;
+
     internal ReadOnlyMemory<byte> LocalSdp { get; set; }
 
     /// <summary>Incoming: sends 180 Ringing (creating the early dialog).</summary>

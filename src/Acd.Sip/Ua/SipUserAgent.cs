@@ -453,7 +453,9 @@ public sealed partial class SipUserAgent : IDisposable
             return;
         }
 
-        if (call.State == SipCallState.Answered && request.TryGetCSeq(out var cseq) && cseq.Number == call.Invite!.TryGetCSeqNumber())
+        // Only the first ACK confirms the call (RFC 3261 13.3.1.4); a repeated ACK answers a retransmitted 2xx.
+        if (call.State == SipCallState.Answered && request.TryGetCSeq(out var cseq) && cseq.Number == call.Invite!.TryGetCSeqNumber()
+            && call.TryMarkAcknowledged())
         {
             call.Publish(new SipCallAcknowledged());
         }

@@ -84,6 +84,19 @@ public sealed class SipCallFlowTests
     }
 
     [Fact]
+    public void Ack_Repeated_AcknowledgedOnce()
+    {
+        var (_, callee) = Connect();
+        var ack = _net.Delivered.Last(d => d.StartsWith("ACK ", StringComparison.Ordinal));
+        Assert.Single(Drain(callee), e => e is SipCallAcknowledged);
+
+        _b.Receive(Encoding.ASCII.GetBytes(ack), LoopbackSipNetwork.PeerOf(A), SipFraming.Datagram);
+
+        Assert.DoesNotContain(Drain(callee), e => e is SipCallAcknowledged);
+        Assert.Equal(SipCallState.Answered, callee.State);
+    }
+
+    [Fact]
     public void Originate_Immediately_SendsTryingWithin200Ms()
     {
         Originate();
