@@ -7,8 +7,9 @@ cd "$(dirname "$0")"
 # System packages the test suite talks to for real (loopback only).
 #   redis-server: routing store contract/fault tests    sip-tester: SIPp scenarios    baresip-core: real softphone
 #   sox, espeak-ng: audio fixtures (DTMF tones, speech)   prometheus: promtool checks of deploy/prometheus
-packages=(redis-server sip-tester baresip-core sox espeak-ng prometheus)
-binaries=(redis-server sipp baresip sox espeak-ng promtool)
+#   kamailio: the dispatcher in front of two Acd nodes (deploy/kamailio)
+packages=(redis-server sip-tester baresip-core sox espeak-ng prometheus kamailio)
+binaries=(redis-server sipp baresip sox espeak-ng promtool kamailio)
 missing=()
 for i in "${!packages[@]}"; do
   command -v "${binaries[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")

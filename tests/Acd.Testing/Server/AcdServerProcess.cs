@@ -15,6 +15,8 @@ public sealed class AcdServerProcess : IAsyncDisposable
         SipPort = sipPort;
     }
 
+    private int _disposed;
+
     public Process Process { get; }
 
     public int HttpPort { get; }
@@ -89,8 +91,14 @@ public sealed class AcdServerProcess : IAsyncDisposable
         return (Process.ExitCode, await stderr);
     }
 
+    /// <summary>Kills the server (idempotent: a test may stop a node early and still dispose it at the end).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (!Process.HasExited)
         {
             Process.Kill(entireProcessTree: true);
