@@ -3,6 +3,7 @@
 # test in Acd.sln. Exits non-zero on any failure. This is the README's test command and what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")"
+export PATH="$PATH:/usr/sbin:/sbin"   # kamailio and redis-server live in sbin on Debian
 
 # System packages the test suite talks to for real (loopback only).
 #   redis-server: routing store contract/fault tests    sip-tester: SIPp scenarios    baresip-core: real softphone
