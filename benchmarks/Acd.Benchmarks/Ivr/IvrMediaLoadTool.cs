@@ -14,6 +14,7 @@ using Acd.Media.Players;
 using Acd.Media.Sdp;
 using Acd.Transport.Clock;
 using Acd.Transport.Rtp;
+using Acd.Benchmarks.Shared;
 
 namespace Acd.Benchmarks.Ivr;
 
@@ -73,11 +74,11 @@ public sealed class IvrMediaLoadTool : IBenchTool
 
     public int Run(string[] args)
     {
-        var calls = int.Parse(Option(args, "--calls", "1000"), CultureInfo.InvariantCulture);
-        var seconds = double.Parse(Option(args, "--seconds", "30"), CultureInfo.InvariantCulture);
-        var warmup = double.Parse(Option(args, "--warmup", "5"), CultureInfo.InvariantCulture);
-        var threads = int.Parse(Option(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
-        var digitEvery = TimeSpan.FromMilliseconds(double.Parse(Option(args, "--slot-ms", "2000"), CultureInfo.InvariantCulture));
+        var calls = int.Parse(ToolArgs.Option(args, "--calls", "1000"), CultureInfo.InvariantCulture);
+        var seconds = double.Parse(ToolArgs.Option(args, "--seconds", "30"), CultureInfo.InvariantCulture);
+        var warmup = double.Parse(ToolArgs.Option(args, "--warmup", "5"), CultureInfo.InvariantCulture);
+        var threads = int.Parse(ToolArgs.Option(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        var digitEvery = TimeSpan.FromMilliseconds(double.Parse(ToolArgs.Option(args, "--slot-ms", "2000"), CultureInfo.InvariantCulture));
 
         var promptDir = Path.Combine(IvrBenchSupport.RepoRoot(), "ivr-scripts", "prompts");
         var load = IvrScriptLoader.Load("ivr-media-load.yaml", Script, IvrPromptLibrary.FromDirectory(promptDir), DateTimeOffset.UtcNow);
@@ -267,12 +268,6 @@ public sealed class IvrMediaLoadTool : IBenchTool
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {name} | {calls} | {r.ReceivedPerSecond:F0} | {r.Cores:F2} | {r.Cores * 100 * 1000 / calls:F1} | {r.P50 * 1000:F2} | {r.P99 * 1000:F2} | {r.P999 * 1000:F2} | {r.Max * 1000:F2} | {r.Skipped} | {r.Rates.Started:F1} | {r.Rates.Completed + r.Rates.Cancelled + r.Rates.Stopped:F1} ({r.Rates.Completed:F1} / {r.Rates.Cancelled:F1} / {r.Rates.Stopped:F1}) | {r.Rates.Digits:F1} | {r.Rates.Visits:F1} | {r.CallsEnded:F0} | {r.AllocatedPerSecond / 1024:F0} | {r.Gcs} | {r.GcPauseMs:F1} |"));
 
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
-
     private sealed record Result(double ReceivedPerSecond, double Cores, double P50, double P99, double P999, double Max, long Skipped, Snapshot Rates, double CallsEnded, double AllocatedPerSecond, string Gcs, double GcPauseMs);
 
     private readonly record struct Snapshot(double Started, double Completed, double Cancelled, double Stopped, double Digits, double Visits, double CallsEnded)
@@ -346,50 +341,5 @@ public sealed class IvrMediaLoadTool : IBenchTool
 
         public ValueTask<IvrQueueStatus> GetStatusAsync(string queue, CancellationToken cancellationToken) =>
             ValueTask.FromResult(new IvrQueueStatus(TimeSpan.FromSeconds(30), 1, 0));
-    }
-
-    /// <summary>One socket, one async receive loop, counts datagrams.</summary>
-    private sealed class UdpSink : IDisposable
-    {
-        private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        private readonly CancellationTokenSource _stop = new();
-        private long _received;
-
-        public UdpSink()
-        {
-            _socket.ReceiveBufferSize = 8 * 1024 * 1024;
-            _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
-            _ = Task.Run(LoopAsync);
-        }
-
-        public IPEndPoint EndPoint { get; }
-
-        public long Received => Interlocked.Read(ref _received);
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _socket.Dispose();
-            _stop.Dispose();
-        }
-
-        private async Task LoopAsync()
-        {
-            var buffer = GC.AllocateArray<byte>(2048, pinned: true);
-            var from = new SocketAddress(AddressFamily.InterNetwork);
-            while (!_stop.IsCancellationRequested)
-            {
-                try
-                {
-                    await _socket.ReceiveFromAsync(buffer, SocketFlags.None, from, _stop.Token);
-                    Interlocked.Increment(ref _received);
-                }
-                catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-                {
-                    return;
-                }
-            }
-        }
     }
 }

@@ -11,6 +11,7 @@ using Acd.Media.Rtp;
 using Acd.Media.Sdp;
 using Acd.Transport.Clock;
 using Acd.Transport.Rtp;
+using Acd.Benchmarks.Shared;
 
 namespace Acd.Benchmarks.Media;
 
@@ -35,11 +36,11 @@ public sealed class MediaLoadTool : IBenchTool
 
     public int Run(string[] args)
     {
-        var legs = int.Parse(Option(args, "--legs", "2000"), CultureInfo.InvariantCulture);
-        var seconds = double.Parse(Option(args, "--seconds", "20"), CultureInfo.InvariantCulture);
-        var warmup = double.Parse(Option(args, "--warmup", "3"), CultureInfo.InvariantCulture);
-        var promptPath = Option(args, "--prompt", string.Empty);
-        var threads = int.Parse(Option(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        var legs = int.Parse(ToolArgs.Option(args, "--legs", "2000"), CultureInfo.InvariantCulture);
+        var seconds = double.Parse(ToolArgs.Option(args, "--seconds", "20"), CultureInfo.InvariantCulture);
+        var warmup = double.Parse(ToolArgs.Option(args, "--warmup", "3"), CultureInfo.InvariantCulture);
+        var promptPath = ToolArgs.Option(args, "--prompt", string.Empty);
+        var threads = int.Parse(ToolArgs.Option(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
         var prompt = promptPath.Length > 0
             ? new PromptCache().Get(promptPath).Prompt ?? throw new InvalidOperationException($"Cannot load {promptPath}")
@@ -229,12 +230,6 @@ public sealed class MediaLoadTool : IBenchTool
             histograms.Max(h => h.Percentile(0.5)), histograms.Max(h => h.Percentile(0.99)), histograms.Max(h => h.Percentile(0.999)), histograms.Max(h => h.Max), 0, (double)allocated / Math.Max(1, sent), gcs);
     }
 
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
-
     private sealed record Result(double SentPerSecond, double ReceivedPerSecond, double Cores, double P50, double P99, double P999, double Max, long Skipped, double BytesPerPacket, int Gen0Collections);
 
     private sealed class SendCounter
@@ -252,59 +247,6 @@ public sealed class MediaLoadTool : IBenchTool
         {
             socket.SendTo(datagram, SocketFlags.None, remote);
             counter.Add();
-        }
-    }
-
-    /// <summary>A lightweight UDP sink: one socket, one async receive loop, counts datagrams.</summary>
-    private sealed class UdpSink : IDisposable
-    {
-        private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        private readonly CancellationTokenSource _stop = new();
-        private long _received;
-
-        public UdpSink()
-        {
-            _socket.ReceiveBufferSize = 8 * 1024 * 1024;
-            _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
-            _ = Task.Run(LoopAsync);
-        }
-
-        public IPEndPoint EndPoint { get; }
-
-        public long Received => Interlocked.Read(ref _received);
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _socket.Dispose();
-            _stop.Dispose();
-        }
-
-        private async Task LoopAsync()
-        {
-            var buffer = GC.AllocateArray<byte>(2048, pinned: true);
-            var from = new SocketAddress(AddressFamily.InterNetwork);
-            while (!_stop.IsCancellationRequested)
-            {
-                try
-                {
-                    await _socket.ReceiveFromAsync(buffer, SocketFlags.None, from, _stop.Token);
-                    Interlocked.Increment(ref _received);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                catch (ObjectDisposedException)
-                {
-                    return;
-                }
-                catch (SocketException)
-                {
-                    return;
-                }
-            }
         }
     }
 }

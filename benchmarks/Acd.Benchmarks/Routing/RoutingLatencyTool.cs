@@ -4,6 +4,7 @@ using Acd.Routing;
 using Acd.Routing.Redis;
 using Acd.Testing.Redis;
 using StackExchange.Redis;
+using Acd.Benchmarks.Shared;
 
 namespace Acd.Benchmarks.Routing;
 
@@ -23,11 +24,11 @@ public sealed class RoutingLatencyTool : IBenchTool
 
     private static async Task<int> RunAsync(string[] args)
     {
-        var agents = Option(args, "--agents", "1000").Split(',').Select(int.Parse).Single();
-        var waitingList = Option(args, "--waiting", "1000,10000,100000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        var iterations = int.Parse(Option(args, "--iterations", "20000"), CultureInfo.InvariantCulture);
-        var redisIterations = int.Parse(Option(args, "--redis-iterations", "5000"), CultureInfo.InvariantCulture);
-        var which = Option(args, "--store", "both");
+        var agents = ToolArgs.Option(args, "--agents", "1000").Split(',').Select(int.Parse).Single();
+        var waitingList = ToolArgs.Option(args, "--waiting", "1000,10000,100000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var iterations = int.Parse(ToolArgs.Option(args, "--iterations", "20000"), CultureInfo.InvariantCulture);
+        var redisIterations = int.Parse(ToolArgs.Option(args, "--redis-iterations", "5000"), CultureInfo.InvariantCulture);
+        var which = ToolArgs.Option(args, "--store", "both");
 
         Console.WriteLine($"# routing-latency {DateTime.UtcNow:u}, {Environment.ProcessorCount} cores, {agents} agents, {RoutingScenario.Skills} skills");
         Console.WriteLine();
@@ -119,11 +120,5 @@ public sealed class RoutingLatencyTool : IBenchTool
         static double P(double[] s, double q) => s[Math.Min(s.Length - 1, (int)Math.Ceiling(q * s.Length) - 1)];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {store} | {waiting} | {decision} | {samples.Length} | {P(samples, 0.50):F1} | {P(samples, 0.99):F1} | {P(samples, 0.999):F1} | {samples[^1]:F1} |"));
-    }
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 }

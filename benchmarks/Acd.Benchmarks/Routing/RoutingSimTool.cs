@@ -1,6 +1,7 @@
 using System.Globalization;
 using Acd.Routing;
 using Microsoft.Extensions.Time.Testing;
+using Acd.Benchmarks.Shared;
 
 namespace Acd.Benchmarks.Routing;
 
@@ -21,10 +22,10 @@ public sealed class RoutingSimTool : IBenchTool
 
     public int Run(string[] args)
     {
-        var hours = double.Parse(Option(args, "--hours", "8"), CultureInfo.InvariantCulture);
-        var agents = int.Parse(Option(args, "--agents", "60"), CultureInfo.InvariantCulture);
-        var rate = double.Parse(Option(args, "--rate", "1000"), CultureInfo.InvariantCulture);
-        var seed = int.Parse(Option(args, "--seed", "1"), CultureInfo.InvariantCulture);
+        var hours = double.Parse(ToolArgs.Option(args, "--hours", "8"), CultureInfo.InvariantCulture);
+        var agents = int.Parse(ToolArgs.Option(args, "--agents", "60"), CultureInfo.InvariantCulture);
+        var rate = double.Parse(ToolArgs.Option(args, "--rate", "1000"), CultureInfo.InvariantCulture);
+        var seed = int.Parse(ToolArgs.Option(args, "--seed", "1"), CultureInfo.InvariantCulture);
         Console.WriteLine($"# routing-sim {DateTime.UtcNow:u}: {hours} h virtual, {agents} agents, {rate} calls/h, seed {seed}, staffing cut 25% at {hours / 2} h");
         Console.WriteLine();
         Console.WriteLine("| strategy | offered | answered | SL (20 s) | ASA s | abandon % | occupancy % | EWT MAE s | EWT bias s | naive MAE s | naive bias s | wall ms |");
@@ -38,12 +39,6 @@ public sealed class RoutingSimTool : IBenchTool
         }
 
         return 0;
-    }
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 
     internal sealed record SimResult(long Offered, long Answered, double ServiceLevel, double Asa, double AbandonRate, double Occupancy, double EwtMae, double EwtBias, double NaiveMae, double NaiveBias);
