@@ -119,8 +119,12 @@ public sealed class MediaLeg : IPacedStream
     /// <summary>A digit arrived (RFC 4733, SIP INFO or in-band). Raised on a media thread.</summary>
     public event Action<MediaLeg, DtmfDigit>? DigitReceived;
 
-    /// <summary>A playback ended. Raised on a media thread.</summary>
-    public event Action<MediaLeg, PlaybackEnd>? PlaybackFinished;
+    /// <summary>
+    /// A playback ended: the leg, the source that ended (the instance given to <see cref="Play"/>) and how. Raised on a
+    /// media thread, or on the thread that called <see cref="Play"/>/<see cref="Stop"/>; a Completed for a source can
+    /// arrive after a newer source started, so handlers compare the source with the one they are waiting for.
+    /// </summary>
+    public event Action<MediaLeg, IFrameSource, PlaybackEnd>? PlaybackFinished;
 
     /// <summary>Whether something is playing.</summary>
     public bool IsPlaying
@@ -186,7 +190,7 @@ public sealed class MediaLeg : IPacedStream
 
         if (previous is not null)
         {
-            PlaybackFinished?.Invoke(this, PlaybackEnd.Stopped);
+            PlaybackFinished?.Invoke(this, previous, PlaybackEnd.Stopped);
         }
     }
 
@@ -217,20 +221,20 @@ public sealed class MediaLeg : IPacedStream
     /// <summary>The pacing loop's 20 ms tick: send the next frame of the source or of queued digits.</summary>
     public void OnTick(in PacingTick tick)
     {
-        bool finished;
+        IFrameSource? finished;
         lock (_gate)
         {
             finished = TickLocked(tick);
         }
 
-        if (finished)
+        if (finished is not null)
         {
-            PlaybackFinished?.Invoke(this, PlaybackEnd.Completed);
+            PlaybackFinished?.Invoke(this, finished, PlaybackEnd.Completed);
         }
     }
 
-    // Returns true when the source finished on this tick.
-    private bool TickLocked(in PacingTick tick)
+    // Returns the source that finished on this tick, or null.
+    private IFrameSource? TickLocked(in PacingTick tick)
     {
         var media = Media;
         if (media is null || !media.CanSend || Sink is not { } sink)
@@ -238,11 +242,11 @@ public sealed class MediaLeg : IPacedStream
             // On hold or no remote yet: playback keeps time (and can finish) without sending.
             if (_source is null)
             {
-                return false;
+                return null;
             }
 
             _source.Skip(tick.MissedFrames);
-            return !_source.ReadFrame(media?.Codec ?? G711Law.MuLaw, _frame) && EndSource();
+            return _source.ReadFrame(media?.Codec ?? G711Law.MuLaw, _frame) ? null : EndSource();
         }
 
         if (tick.MissedFrames > 0)
@@ -265,13 +269,13 @@ public sealed class MediaLeg : IPacedStream
                 Send.Skip(G711.SamplesPerFrame);
                 _source?.Skip(1);
                 Transmit(sink, n);
-                return false;
+                return null;
             }
         }
 
         if (_source is null)
         {
-            return false;
+            return null;
         }
 
         if (!_source.ReadFrame(media.Codec, _frame))
@@ -281,13 +285,14 @@ public sealed class MediaLeg : IPacedStream
 
         var length = Send.WriteMedia(_packet, media.PayloadType, _frame, G711.SamplesPerFrame);
         Transmit(sink, length);
-        return false;
+        return null;
     }
 
-    private bool EndSource()
+    private IFrameSource EndSource()
     {
+        var ended = _source!;
         _source = null;
-        return true;
+        return ended;
     }
 
     /// <summary>
@@ -481,7 +486,7 @@ public sealed class MediaLeg : IPacedStream
 
         if (previous is not null)
         {
-            PlaybackFinished?.Invoke(this, reason);
+            PlaybackFinished?.Invoke(this, previous, reason);
         }
     }
 

@@ -43,7 +43,7 @@ public class MediaLegTests
         var sink = new TestSink();
         var leg = Leg(metrics, sink: sink);
         var finished = new List<PlaybackEnd>();
-        leg.PlaybackFinished += (_, e) => finished.Add(e);
+        leg.PlaybackFinished += (_, _, e) => finished.Add(e);
 
         leg.Play(new PromptPlayer([Constant(3, 100)]));
         Tick(leg, 4);
@@ -63,6 +63,33 @@ public class MediaLegTests
     }
 
     [Fact]
+    public void PlaybackFinished_ReplacedThenCompletedThenStopped_ReportsEachEndingSource()
+    {
+        using var metrics = new MediaMetrics();
+        var leg = Leg(metrics);
+        var ends = new List<(IFrameSource Source, PlaybackEnd End)>();
+        leg.PlaybackFinished += (_, source, e) => ends.Add((source, e));
+        var first = new PromptPlayer([Constant(5, 100)]);
+        var second = new PromptPlayer([Constant(2, 100)]);
+        var third = new SilenceSource();
+
+        leg.Play(first);
+        Tick(leg, 1);
+        leg.Play(second);
+        Tick(leg, 3);
+        leg.Play(third);
+        leg.Stop();
+
+        Assert.Equal(3, ends.Count);
+        Assert.Same(first, ends[0].Source);
+        Assert.Equal(PlaybackEnd.Stopped, ends[0].End);
+        Assert.Same(second, ends[1].Source);
+        Assert.Equal(PlaybackEnd.Completed, ends[1].End);
+        Assert.Same(third, ends[2].Source);
+        Assert.Equal(PlaybackEnd.Stopped, ends[2].End);
+    }
+
+    [Fact]
     public void OnRtp_TelephoneEventWithBargeIn_StopsPromptAndRaisesDigitOnce()
     {
         using var metrics = new MediaMetrics();
@@ -70,7 +97,7 @@ public class MediaLegTests
         var digits = new List<DtmfDigit>();
         var ends = new List<PlaybackEnd>();
         leg.DigitReceived += (_, d) => digits.Add(d);
-        leg.PlaybackFinished += (_, e) => ends.Add(e);
+        leg.PlaybackFinished += (_, _, e) => ends.Add(e);
         leg.Play(new PromptPlayer([Constant(50, 100)], bargeIn: true));
         Tick(leg, 2);
 
@@ -194,7 +221,7 @@ public class MediaLegHoldTests
         var leg = MediaLegTests.Leg(metrics, sink: sink);
         leg.Configure(new NegotiatedMedia { Codec = G711Law.MuLaw, Direction = SdpDirection.Inactive });
         var ends = new List<PlaybackEnd>();
-        leg.PlaybackFinished += (_, e) => ends.Add(e);
+        leg.PlaybackFinished += (_, _, e) => ends.Add(e);
         leg.Play(new PromptPlayer([Prompt.FromSamples("p", new short[160 * 3])]));
         MediaLegTests.Tick(leg, 4);
         Assert.Empty(sink.Datagrams);

@@ -94,7 +94,7 @@ internal sealed class MediaEndpoint : IAsyncDisposable
 
             session.Leg.Forwarder = recording;
             session.Leg.DigitReceived += (_, digit) => Post($"DIGIT {call.CallId} {digit.Digit} {digit.Source}");
-            session.Leg.PlaybackFinished += (_, end) => Post($"PLAYED {call.CallId} {end}");
+            session.Leg.PlaybackFinished += (_, _, end) => Post($"PLAYED {call.CallId} {end}");
             session.Apply(answer.Media!);
             call.Answer(Encoding.ASCII.GetBytes(answer.Local!.ToString()));
             Post($"ANSWERED {call.CallId} {answer.Media!.Codec}");

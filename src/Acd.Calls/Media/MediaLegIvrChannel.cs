@@ -168,7 +168,7 @@ public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
 
     private Task Start(IReadOnlyList<Prompt> prompts, CancellationToken cancellationToken)
     {
-        var playback = new Playback(this, new TrackedSource(new PromptPlayer(prompts)), cancellationToken);
+        var playback = new Playback(this, new PromptPlayer(prompts), cancellationToken);
         Playback? previous;
         lock (_gate)
         {
@@ -191,14 +191,15 @@ public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
         return playback.Task;
     }
 
-    private void OnPlaybackFinished(MediaLeg leg, PlaybackEnd end)
+    private void OnPlaybackFinished(MediaLeg leg, IFrameSource source, PlaybackEnd end)
     {
         Playback? playback;
         lock (_gate)
         {
             playback = _current;
-            // A Completed raised late for an earlier source must not end the current one.
-            if (playback is null || (end == PlaybackEnd.Completed && !playback.Source.Exhausted))
+            // Only the current prompt's own ending ends it: a late Completed of an earlier prompt, or the end of a
+            // source the call layer played, must not.
+            if (playback is null || !ReferenceEquals(playback.Source, source))
             {
                 return;
             }
@@ -239,13 +240,13 @@ public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
     }
 
     /// <summary>One PlayAsync: its source, its task and its cancellation.</summary>
-    private sealed class Playback(MediaLegIvrChannel owner, TrackedSource source, CancellationToken token)
+    private sealed class Playback(MediaLegIvrChannel owner, PromptPlayer source, CancellationToken token)
     {
         private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private CancellationTokenRegistration _registration;
         private volatile bool _cancelRequested;
 
-        public TrackedSource Source { get; } = source;
+        public PromptPlayer Source { get; } = source;
 
         public Task Task => _completion.Task;
 
@@ -279,28 +280,5 @@ public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
 
             _registration.Unregister(); // never waits for a running callback (that may be this thread)
         }
-    }
-
-    /// <summary>A prompt player that remembers it ran out, to tell its own Completed from a late one.</summary>
-    private sealed class TrackedSource(PromptPlayer inner) : IFrameSource
-    {
-        private volatile bool _exhausted;
-
-        public bool Exhausted => _exhausted;
-
-        public bool BargeIn => false;
-
-        public bool ReadFrame(G711Law law, Span<byte> frame)
-        {
-            if (inner.ReadFrame(law, frame))
-            {
-                return true;
-            }
-
-            _exhausted = true;
-            return false;
-        }
-
-        public void Skip(int frames) => inner.Skip(frames);
     }
 }

@@ -6,6 +6,7 @@ using Acd.Media;
 using Acd.Media.Audio;
 using Acd.Media.Clock;
 using Acd.Media.Codecs;
+using Acd.Media.Players;
 using Acd.Media.Rtp;
 using Acd.Media.Sdp;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -78,6 +79,22 @@ public sealed class MediaLegIvrChannelTests : IDisposable
 
         await task.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.True(task.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task PlayAsync_ReplacesASourceTheCallLayerPlayed_ThatSourcesEndDoesNotEndThePrompt()
+    {
+        var first = _channel.PlayAsync([Wav("a", frames: 50)], CancellationToken.None);
+        _leg.Play(new SilenceSource()); // the call layer plays over the IVR: the prompt ends as stopped
+        await first.WaitAsync(TimeSpan.FromSeconds(5));
+
+        var second = _channel.PlayAsync([Wav("b", frames: 2)], CancellationToken.None); // replaces the silence
+
+        Assert.False(second.IsCompleted);
+        Tick(_leg, 3);
+        await second.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(second.IsCompletedSuccessfully);
+        Assert.Equal(2, _sink.Count);
     }
 
     [Fact]
