@@ -51,6 +51,7 @@ public static class AcdHost
         AddRouting(builder.Services, options);
         builder.Services.AddAcdIvr(new IvrCatalogOptions { Directory = options.IvrScripts });
         builder.Services.AddHostedService<RoutingHostedService>();
+        builder.Services.AddSingleton<AgentPresenceService>().AddHostedService(sp => sp.GetRequiredService<AgentPresenceService>());
         builder.Services.AddHostedService<SipHostedService>();
 
         // Acd's instruments are exported under their own names by the bridge, not by prometheus-net's adapter.

@@ -68,10 +68,14 @@ public sealed class SipRegistrar : ISipRegistrar
     private readonly SipRegistrarOptions _options;
     private readonly IRegistrarBindingStore _store;
     private readonly TimeProvider _time;
+    private readonly IRegistrationObserver? _observer;
     private readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
-    /// <summary>Creates the registrar; throws listing every error when the options are invalid.</summary>
-    public SipRegistrar(SipRegistrarOptions options, IRegistrarBindingStore store, TimeProvider time)
+    /// <summary>
+    /// Creates the registrar; throws listing every error when the options are invalid. <paramref name="observer"/>,
+    /// when given, hears of every REGISTER that changed the store (see <see cref="IRegistrationObserver"/>).
+    /// </summary>
+    public SipRegistrar(SipRegistrarOptions options, IRegistrarBindingStore store, TimeProvider time, IRegistrationObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
@@ -85,6 +89,7 @@ public sealed class SipRegistrar : ISipRegistrar
         _options = options;
         _store = store;
         _time = time;
+        _observer = observer;
     }
 
     /// <summary>The canonical AOR of a To URI: scheme, unescaped user and lower-case host (10.3 step 5).</summary>
@@ -138,7 +143,8 @@ public sealed class SipRegistrar : ISipRegistrar
                     return Answer(400, "Invalid Wildcard");
                 }
 
-                foreach (var binding in await _store.GetAsync(aor, cancellationToken))
+                var bound = await _store.GetAsync(aor, cancellationToken);
+                foreach (var binding in bound)
                 {
                     if (binding.CallId == callId && cseq <= binding.CSeq)
                     {
@@ -147,6 +153,7 @@ public sealed class SipRegistrar : ISipRegistrar
                 }
 
                 await _store.RemoveAllAsync(aor, cancellationToken);
+                _observer?.BindingsChanged(aor, bound.Count, 0);
                 return Answer(200, "OK");
             }
 
@@ -201,6 +208,11 @@ public sealed class SipRegistrar : ISipRegistrar
             }
 
             var current = await _store.GetAsync(aor, cancellationToken);
+            if (updates.Count > 0)
+            {
+                _observer?.BindingsChanged(aor, existing.Count, current.Count);
+            }
+
             var headers = new List<SipHeader>(current.Count + 1);
             foreach (var binding in current)
             {

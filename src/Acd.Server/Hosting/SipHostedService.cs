@@ -24,7 +24,7 @@ internal sealed partial class SipHostedService : BackgroundService
     private readonly SipUserAgent _ua;
 
     public SipHostedService(ServerOptions options, ContactCenterConfig config, IBindingStore bindings, TimeProvider time,
-        ILoggerFactory loggers, IMeterFactory meters)
+        ILoggerFactory loggers, IMeterFactory meters, AgentPresenceService presence)
     {
         _options = options;
         _config = config;
@@ -50,7 +50,7 @@ internal sealed partial class SipHostedService : BackgroundService
             credentials,
             new SipAuthRateLimiter(new SipAuthRateLimitOptions(), time),
             metrics);
-        var registrar = new SipRegistrar(new SipRegistrarOptions { Node = options.NodeName }, new RegistrationBindingAdapter(bindings), time);
+        var registrar = new SipRegistrar(new SipRegistrarOptions { Node = options.NodeName }, new RegistrationBindingAdapter(bindings), time, presence);
         _ua = new SipUserAgent(
             new SipUserAgentOptions { ContactAddress = options.SipContactAddress },
             _transport, time, loggers.CreateLogger<SipUserAgent>(), authenticator: authenticator, registrar: registrar, metrics: metrics);

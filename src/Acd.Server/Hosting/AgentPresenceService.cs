@@ -1,0 +1,338 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Threading.Channels;
+using Acd.Calls.Registrar;
+using Acd.Routing;
+using Acd.Server.Configuration;
+
+namespace Acd.Server.Hosting;
+
+/// <summary>
+/// Agent presence follows SIP registrations when the contact-center file says <c>login_on_register</c>: a phone's
+/// first live binding logs its agent in and makes it available; losing the last one (un-REGISTER, or expiry found by
+/// a periodic sweep) logs it out, deferred while the agent is ringing, on a call or in wrap-up. The registrar reports
+/// changes through <see cref="IRegistrationObserver"/> without waiting; the routing calls run on this service's own
+/// loop, one at a time. Every decision reads the shared routing state and bindings first, so several nodes sweeping
+/// one Redis store agree: a second logout is a no-op.
+/// </summary>
+/// <remarks>
+/// An address of record belongs to the agent whose extension is its user part (the UA core already refused any
+/// REGISTER whose To user is not the authenticated user). The binding store cannot list addresses of record, so a
+/// node sweeps the agents whose addresses it has seen in a REGISTER (with round-robin dispatch, every node sees each
+/// phone's refreshes); an agent logged in by hand without a phone is left alone.
+/// </remarks>
+internal sealed partial class AgentPresenceService : BackgroundService, IRegistrationObserver
+{
+    /// <summary>The server's own meter (instrument names are the Prometheus names).</summary>
+    public const string MeterName = "Acd.Server";
+
+    private readonly AcdRouter _router;
+    private readonly IBindingStore _bindings;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly bool _enabled;
+    private readonly TimeSpan _sweepInterval;
+    private readonly Dictionary<string, AgentAccount> _byExtension = new(StringComparer.Ordinal);
+    private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Counter<long> _changes;
+
+    // Touched only by the loop: agent id to the addresses of record its phones registered (seen on this node), and
+    // the agents whose logout waits for the end of a call.
+    private readonly Dictionary<string, HashSet<string>> _addresses = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _deferred = new(StringComparer.Ordinal);
+    private int _sweepQueued;
+
+    /// <summary>The service as the host builds it: the sweep interval from <c>Acd:PresenceSweep</c>.</summary>
+    public AgentPresenceService(AcdRouter router, IBindingStore bindings, ContactCenterConfig config, IConfiguration configuration,
+        TimeProvider time, ILogger<AgentPresenceService> logger, IMeterFactory meters)
+        : this(router, bindings, config, AgentPresenceOptions.Read(configuration), time, logger, meters)
+    {
+    }
+
+    internal AgentPresenceService(AcdRouter router, IBindingStore bindings, ContactCenterConfig config, AgentPresenceOptions options,
+        TimeProvider time, ILogger logger, IMeterFactory meters)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(meters);
+        _router = router ?? throw new ArgumentNullException(nameof(router));
+        _bindings = bindings ?? throw new ArgumentNullException(nameof(bindings));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _enabled = config.LoginOnRegister;
+        _sweepInterval = options.SweepInterval;
+        foreach (var agent in config.Agents)
+        {
+            _byExtension.TryAdd(agent.Extension, agent);
+        }
+
+        _changes = meters.Create(MeterName).CreateCounter<long>("acd_agent_presence_changes_total",
+            description: "Agents logged in or out of routing by their phones' registrations, by change (login, logout).");
+    }
+
+    /// <inheritdoc />
+    /// <remarks>On the REGISTER path: only a lookup and a channel write.</remarks>
+    public void BindingsChanged(string addressOfRecord, int previousContacts, int liveContacts)
+    {
+        if (_enabled && AgentOf(addressOfRecord) is not null)
+        {
+            _work.Writer.TryWrite(new Work(WorkKind.Changed, addressOfRecord, previousContacts, liveContacts));
+        }
+    }
+
+    /// <summary>Completes when the loop has handled everything queued before the call (tests).</summary>
+    internal Task FlushAsync()
+    {
+        if (!_enabled)
+        {
+            return Task.CompletedTask;
+        }
+
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _work.Writer.TryWrite(new Work(WorkKind.Flush, Done: done)) ? done.Task : Task.CompletedTask;
+    }
+
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        _work.Writer.TryComplete();
+        return base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_enabled)
+        {
+            return;
+        }
+
+        // The timer callback only queues a sweep (at most one waiting), so sweeps and registrations never overlap.
+        using var timer = _time.CreateTimer(_ => RequestSweep(), null, _sweepInterval, _sweepInterval);
+        try
+        {
+            await foreach (var work in _work.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await HandleAsync(work, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException && !stoppingToken.IsCancellationRequested)
+                {
+                    LogFailed(_logger, work.Kind.ToString(), e);
+                }
+                finally
+                {
+                    work.Done?.TrySetResult();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void RequestSweep()
+    {
+        if (Interlocked.Exchange(ref _sweepQueued, 1) == 0)
+        {
+            _work.Writer.TryWrite(new Work(WorkKind.Sweep));
+        }
+    }
+
+    private async Task HandleAsync(Work work, CancellationToken cancellationToken)
+    {
+        switch (work.Kind)
+        {
+            case WorkKind.Changed when AgentOf(work.AddressOfRecord!) is { } agent:
+                if (!_addresses.TryGetValue(agent.Id, out var addresses))
+                {
+                    _addresses[agent.Id] = addresses = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                }
+
+                addresses.Add(work.AddressOfRecord!);
+                if (work.LiveContacts == 0)
+                {
+                    await SettleAsync(agent.Id, cancellationToken).ConfigureAwait(false);
+                }
+                else if (work.PreviousContacts == 0)
+                {
+                    // A new registration, not a refresh: a refresh must not undo a pause or a deliberate logout.
+                    _deferred.Remove(agent.Id);
+                    await LoginAsync(agent.Id, cancellationToken).ConfigureAwait(false);
+                }
+
+                break;
+            case WorkKind.Sweep:
+                Volatile.Write(ref _sweepQueued, 0);
+                await _bindings.PurgeExpiredAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var agentId in _addresses.Keys.ToArray())
+                {
+                    await SettleAsync(agentId, cancellationToken).ConfigureAwait(false);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Logs a LoggedOut agent in and makes it available; any other state is left as it is.</summary>
+    private async Task LoginAsync(string agentId, CancellationToken cancellationToken)
+    {
+        if (await _router.GetAgentAsync(agentId, cancellationToken).ConfigureAwait(false) is not { State: AgentState.LoggedOut })
+        {
+            return;
+        }
+
+        var login = await _router.LoginAsync(agentId, cancellationToken).ConfigureAwait(false);
+        if (!login.Succeeded || login.Events.Count == 0)
+        {
+            // Refused or a no-op: another node or the agent acted in between; nothing of ours to undo.
+            return;
+        }
+
+        // Today's login lands in Available (and may at once reserve the agent for a waiting call). Should it ever land
+        // elsewhere, make the agent available explicitly; never after a reservation.
+        if (!login.Events.Any(e => e.Kind == RoutingEventKind.AgentStateChanged && e.AgentId == agentId && e.State == AgentState.Available))
+        {
+            await _router.MakeAvailableAsync(agentId, cancellationToken).ConfigureAwait(false);
+        }
+
+        _changes.Add(1, new KeyValuePair<string, object?>("change", "login"));
+        LogLoggedIn(_logger, agentId);
+    }
+
+    /// <summary>
+    /// The agent's phones have no live binding left: log it out, or wait (next sweep) while it is reserved, on a call or
+    /// in wrap-up. Forgets the agent's addresses once it is logged out.
+    /// </summary>
+    private async Task SettleAsync(string agentId, CancellationToken cancellationToken)
+    {
+        if (await HasLiveBindingAsync(agentId, cancellationToken).ConfigureAwait(false))
+        {
+            _deferred.Remove(agentId);
+            return;
+        }
+
+        var state = (await _router.GetAgentAsync(agentId, cancellationToken).ConfigureAwait(false))?.State ?? AgentState.LoggedOut;
+        if (state == AgentState.LoggedOut)
+        {
+            Forget(agentId);
+            return;
+        }
+
+        if (state is AgentState.Reserved or AgentState.OnCall or AgentState.WrapUp)
+        {
+            if (_deferred.Add(agentId))
+            {
+                LogLogoutDeferred(_logger, agentId, state);
+            }
+
+            return;
+        }
+
+        var logout = await _router.LogoutAsync(agentId, cancellationToken).ConfigureAwait(false);
+        if (!logout.Succeeded)
+        {
+            // Reserved for a call in between (or unknown to routing): the next sweep tries again.
+            return;
+        }
+
+        if (logout.Events.Count > 0)
+        {
+            _changes.Add(1, new KeyValuePair<string, object?>("change", "logout"));
+            LogLoggedOut(_logger, agentId);
+        }
+
+        // A REGISTER on another node may have landed between the check and the logout: it logs the agent back in.
+        if (await HasLiveBindingAsync(agentId, cancellationToken).ConfigureAwait(false))
+        {
+            await LoginAsync(agentId, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        Forget(agentId);
+    }
+
+    private async Task<bool> HasLiveBindingAsync(string agentId, CancellationToken cancellationToken)
+    {
+        if (_addresses.TryGetValue(agentId, out var addresses))
+        {
+            foreach (var address in addresses)
+            {
+                if ((await _bindings.GetAsync(address, cancellationToken).ConfigureAwait(false)).Count > 0)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private void Forget(string agentId)
+    {
+        _addresses.Remove(agentId);
+        _deferred.Remove(agentId);
+    }
+
+    /// <summary>The agent whose extension is the user part of <paramref name="addressOfRecord"/> ("sip:1002@host").</summary>
+    private AgentAccount? AgentOf(string addressOfRecord)
+    {
+        var colon = addressOfRecord.IndexOf(':', StringComparison.Ordinal);
+        var at = addressOfRecord.IndexOf('@', StringComparison.Ordinal);
+        return at > colon + 1 && _byExtension.TryGetValue(addressOfRecord[(colon + 1)..at], out var agent) ? agent : null;
+    }
+
+    private enum WorkKind
+    {
+        Changed,
+        Sweep,
+        Flush,
+    }
+
+    private readonly record struct Work(WorkKind Kind, string? AddressOfRecord = null, int PreviousContacts = 0, int LiveContacts = 0,
+        TaskCompletionSource? Done = null);
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Agent {AgentId} logged in: its phone registered")]
+    private static partial void LogLoggedIn(ILogger logger, string agentId);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "Agent {AgentId} logged out: no phone registered")]
+    private static partial void LogLoggedOut(ILogger logger, string agentId);
+
+    [LoggerMessage(EventId = 32, Level = LogLevel.Information, Message = "Agent {AgentId} has no phone registered; logout waits for the end of {State}")]
+    private static partial void LogLogoutDeferred(ILogger logger, string agentId, AgentState state);
+
+    [LoggerMessage(EventId = 33, Level = LogLevel.Error, Message = "Agent presence: handling {Work} failed")]
+    private static partial void LogFailed(ILogger logger, string work, Exception exception);
+}
+
+/// <summary>Options of <see cref="AgentPresenceService"/>.</summary>
+internal sealed record AgentPresenceOptions
+{
+    /// <summary>The configuration key of <see cref="SweepInterval"/>: seconds (e.g. <c>0.5</c>) or a time span (<c>00:00:05</c>).</summary>
+    public const string SweepKey = "Acd:PresenceSweep";
+
+    /// <summary>How often expired bindings are purged and agents without a live binding logged out (default 5 s).</summary>
+    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Reads <c>Acd:PresenceSweep</c>; throws <see cref="ConfigurationErrorsException"/> when it is not a positive duration.</summary>
+    public static AgentPresenceOptions Read(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = new AgentPresenceOptions();
+        if (configuration[SweepKey] is not { Length: > 0 } text)
+        {
+            return options;
+        }
+
+        var parsed = text.Contains(':', StringComparison.Ordinal)
+            ? TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) ? span : TimeSpan.Zero
+            : double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && seconds <= 86_400
+                ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero;
+        if (parsed < TimeSpan.FromMilliseconds(10) || parsed > TimeSpan.FromDays(1))
+        {
+            throw new ConfigurationErrorsException([new ConfigDiagnostic("configuration", 0, 0, SweepKey,
+                $"'{text}' is not a sweep interval: seconds (e.g. 5 or 0.5) or hh:mm:ss, from 10 ms to 1 day")]);
+        }
+
+        return options with { SweepInterval = parsed };
+    }
+}
