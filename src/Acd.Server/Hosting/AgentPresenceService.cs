@@ -17,9 +17,8 @@ namespace Acd.Server.Hosting;
 /// </summary>
 /// <remarks>
 /// An address of record belongs to the agent whose extension is its user part (the UA core already refused any
-/// REGISTER whose To user is not the authenticated user). The binding store cannot list addresses of record, so a
-/// node sweeps the agents whose addresses it has seen in a REGISTER (with round-robin dispatch, every node sees each
-/// phone's refreshes); an agent logged in by hand without a phone is left alone.
+/// REGISTER whose To user is not the authenticated user). An agent's bindings are looked up under its canonical
+/// address <c>sip:extension@realm</c> and under any other address its phones registered on this node.
 /// </remarks>
 internal sealed partial class AgentPresenceService : BackgroundService, IRegistrationObserver
 {
@@ -32,13 +31,11 @@ internal sealed partial class AgentPresenceService : BackgroundService, IRegistr
     private readonly ILogger _logger;
     private readonly bool _enabled;
     private readonly TimeSpan _sweepInterval;
-    private readonly Dictionary<string, AgentAccount> _byExtension = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Agent> _byExtension = new(StringComparer.Ordinal);
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Counter<long> _changes;
 
-    // Touched only by the loop: agent id to the addresses of record its phones registered (seen on this node), and
-    // the agents whose logout waits for the end of a call.
-    private readonly Dictionary<string, HashSet<string>> _addresses = new(StringComparer.Ordinal);
+    // Touched only by the loop: the agents whose logout waits for the end of a call.
     private readonly HashSet<string> _deferred = new(StringComparer.Ordinal);
     private int _sweepQueued;
 
@@ -61,9 +58,9 @@ internal sealed partial class AgentPresenceService : BackgroundService, IRegistr
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _enabled = config.LoginOnRegister;
         _sweepInterval = options.SweepInterval;
-        foreach (var agent in config.Agents)
+        foreach (var account in config.Agents)
         {
-            _byExtension.TryAdd(agent.Extension, agent);
+            _byExtension.TryAdd(account.Extension, new Agent(account.Id, $"sip:{account.Extension}@{config.Realm}"));
         }
 
         _changes = meters.Create(MeterName).CreateCounter<long>("acd_agent_presence_changes_total",
@@ -143,15 +140,10 @@ internal sealed partial class AgentPresenceService : BackgroundService, IRegistr
         switch (work.Kind)
         {
             case WorkKind.Changed when AgentOf(work.AddressOfRecord!) is { } agent:
-                if (!_addresses.TryGetValue(agent.Id, out var addresses))
-                {
-                    _addresses[agent.Id] = addresses = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-                }
-
-                addresses.Add(work.AddressOfRecord!);
+                agent.Seen.Add(work.AddressOfRecord!);
                 if (work.LiveContacts == 0)
                 {
-                    await SettleAsync(agent.Id, cancellationToken).ConfigureAwait(false);
+                    await SettleAsync(agent, cancellationToken).ConfigureAwait(false);
                 }
                 else if (work.PreviousContacts == 0)
                 {
@@ -164,9 +156,9 @@ internal sealed partial class AgentPresenceService : BackgroundService, IRegistr
             case WorkKind.Sweep:
                 Volatile.Write(ref _sweepQueued, 0);
                 await _bindings.PurgeExpiredAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var agentId in _addresses.Keys.ToArray())
+                foreach (var agent in _byExtension.Values)
                 {
-                    await SettleAsync(agentId, cancellationToken).ConfigureAwait(false);
+                    await SettleAsync(agent, cancellationToken).ConfigureAwait(false);
                 }
 
                 break;
@@ -200,35 +192,35 @@ internal sealed partial class AgentPresenceService : BackgroundService, IRegistr
     }
 
     /// <summary>
-    /// The agent's phones have no live binding left: log it out, or wait (next sweep) while it is reserved, on a call or
-    /// in wrap-up. Forgets the agent's addresses once it is logged out.
+    /// A logged-in agent whose phones have no live binding is logged out, or waits (next sweep) while it is reserved,
+    /// on a call or in wrap-up. A logged-out agent's addresses seen here are forgotten.
     /// </summary>
-    private async Task SettleAsync(string agentId, CancellationToken cancellationToken)
+    private async Task SettleAsync(Agent agent, CancellationToken cancellationToken)
     {
-        if (await HasLiveBindingAsync(agentId, cancellationToken).ConfigureAwait(false))
+        var state = (await _router.GetAgentAsync(agent.Id, cancellationToken).ConfigureAwait(false))?.State ?? AgentState.LoggedOut;
+        if (state == AgentState.LoggedOut)
         {
-            _deferred.Remove(agentId);
+            Forget(agent);
             return;
         }
 
-        var state = (await _router.GetAgentAsync(agentId, cancellationToken).ConfigureAwait(false))?.State ?? AgentState.LoggedOut;
-        if (state == AgentState.LoggedOut)
+        if (await HasLiveBindingAsync(agent, cancellationToken).ConfigureAwait(false))
         {
-            Forget(agentId);
+            _deferred.Remove(agent.Id);
             return;
         }
 
         if (state is AgentState.Reserved or AgentState.OnCall or AgentState.WrapUp)
         {
-            if (_deferred.Add(agentId))
+            if (_deferred.Add(agent.Id))
             {
-                LogLogoutDeferred(_logger, agentId, state);
+                LogLogoutDeferred(_logger, agent.Id, state);
             }
 
             return;
         }
 
-        var logout = await _router.LogoutAsync(agentId, cancellationToken).ConfigureAwait(false);
+        var logout = await _router.LogoutAsync(agent.Id, cancellationToken).ConfigureAwait(false);
         if (!logout.Succeeded)
         {
             // Reserved for a call in between (or unknown to routing): the next sweep tries again.
@@ -238,47 +230,58 @@ internal sealed partial class AgentPresenceService : BackgroundService, IRegistr
         if (logout.Events.Count > 0)
         {
             _changes.Add(1, new KeyValuePair<string, object?>("change", "logout"));
-            LogLoggedOut(_logger, agentId);
+            LogLoggedOut(_logger, agent.Id);
         }
 
         // A REGISTER on another node may have landed between the check and the logout: it logs the agent back in.
-        if (await HasLiveBindingAsync(agentId, cancellationToken).ConfigureAwait(false))
+        if (await HasLiveBindingAsync(agent, cancellationToken).ConfigureAwait(false))
         {
-            await LoginAsync(agentId, cancellationToken).ConfigureAwait(false);
+            await LoginAsync(agent.Id, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        Forget(agentId);
+        Forget(agent);
     }
 
-    private async Task<bool> HasLiveBindingAsync(string agentId, CancellationToken cancellationToken)
+    private async Task<bool> HasLiveBindingAsync(Agent agent, CancellationToken cancellationToken)
     {
-        if (_addresses.TryGetValue(agentId, out var addresses))
+        if ((await _bindings.GetAsync(agent.Canonical, cancellationToken).ConfigureAwait(false)).Count > 0)
         {
-            foreach (var address in addresses)
+            return true;
+        }
+
+        foreach (var address in agent.Seen)
+        {
+            if ((await _bindings.GetAsync(address, cancellationToken).ConfigureAwait(false)).Count > 0)
             {
-                if ((await _bindings.GetAsync(address, cancellationToken).ConfigureAwait(false)).Count > 0)
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
         return false;
     }
 
-    private void Forget(string agentId)
+    private void Forget(Agent agent)
     {
-        _addresses.Remove(agentId);
-        _deferred.Remove(agentId);
+        agent.Seen.Clear();
+        _deferred.Remove(agent.Id);
     }
 
     /// <summary>The agent whose extension is the user part of <paramref name="addressOfRecord"/> ("sip:1002@host").</summary>
-    private AgentAccount? AgentOf(string addressOfRecord)
+    private Agent? AgentOf(string addressOfRecord)
     {
         var colon = addressOfRecord.IndexOf(':', StringComparison.Ordinal);
         var at = addressOfRecord.IndexOf('@', StringComparison.Ordinal);
         return at > colon + 1 && _byExtension.TryGetValue(addressOfRecord[(colon + 1)..at], out var agent) ? agent : null;
+    }
+
+    /// <summary>
+    /// A configured agent: its routing id, its canonical address of record, and (touched only by the loop) the other
+    /// addresses its phones registered on this node, until it is logged out.
+    /// </summary>
+    private sealed record Agent(string Id, string Canonical)
+    {
+        public HashSet<string> Seen { get; } = new(StringComparer.OrdinalIgnoreCase);
     }
 
     private enum WorkKind

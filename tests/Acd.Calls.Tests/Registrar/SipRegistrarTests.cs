@@ -169,6 +169,45 @@ public sealed class SipRegistrarTests
     }
 
     [Fact]
+    public async Task RegisterAsync_Observer_ToldOfEveryBindingChangeWithCounts()
+    {
+        var observer = new RecordingObserver();
+        var registrar = new SipRegistrar(new SipRegistrarOptions { Node = "n1" }, _store, _time, observer);
+
+        await registrar.RegisterAsync(Register("<sip:1001@10.0.0.1>", cseq: 1), Source, "1001");
+        await registrar.RegisterAsync(Register("<sip:1001@10.0.0.1>", cseq: 2), Source, "1001");
+        await registrar.RegisterAsync(Register("<sip:1001@10.0.0.2>", cseq: 3), Source, "1001");
+        await registrar.RegisterAsync(Register("<sip:1001@10.0.0.1>;expires=0", cseq: 4), Source, "1001");
+        await registrar.RegisterAsync(Register("*", expires: "0", cseq: 5), Source, "1001");
+
+        Assert.Equal(["sip:1001@acd.example 0->1", "sip:1001@acd.example 1->1", "sip:1001@acd.example 1->2",
+            "sip:1001@acd.example 2->1", "sip:1001@acd.example 1->0"], observer.Changes);
+    }
+
+    [Fact]
+    public async Task RegisterAsync_QueryOrRefused_ObserverNotTold()
+    {
+        var observer = new RecordingObserver();
+        var registrar = new SipRegistrar(new SipRegistrarOptions { Node = "n1" }, _store, _time, observer);
+        await registrar.RegisterAsync(Register("<sip:1001@10.0.0.1>", cseq: 5), Source, "1001");
+        observer.Changes.Clear();
+
+        Assert.Equal(200, (await registrar.RegisterAsync(Register(string.Empty, cseq: 6), Source, "1001")).StatusCode);
+        Assert.Equal(423, (await registrar.RegisterAsync(Register("<sip:1001@10.0.0.1>;expires=10", cseq: 7), Source, "1001")).StatusCode);
+        Assert.Equal(500, (await registrar.RegisterAsync(Register("<sip:1001@10.0.0.1>", cseq: 4), Source, "1001")).StatusCode);
+
+        Assert.Empty(observer.Changes);
+    }
+
+    private sealed class RecordingObserver : IRegistrationObserver
+    {
+        public List<string> Changes { get; } = [];
+
+        public void BindingsChanged(string addressOfRecord, int previousContacts, int liveContacts) =>
+            Changes.Add($"{addressOfRecord} {previousContacts}->{liveContacts}");
+    }
+
+    [Fact]
     public void Validate_BadOptions_ReturnsEveryError()
     {
         var errors = new SipRegistrarOptions { MinExpires = 0, MaxContactsPerAor = 0, Node = " " }.Validate();
