@@ -45,3 +45,14 @@ say your-estimated-wait-is-about "Your estimated wait is about"
 
 # Record beep: 1 kHz, 300 ms.
 sox -n -r 8000 -c 1 -b 16 -e signed-integer beep.wav synth 0.3 sine 1000 vol 0.5
+
+# Music on hold: a slow synthesized arpeggio (our own, no licence questions), 24 s, looped by the player.
+mkdir -p moh
+notes=(C4 E4 G4 C5 A3 C4 E4 A4 F3 A3 C4 F4 G3 B3 D4 G4)
+parts=()
+for n in "${notes[@]}"; do
+  sox -n -r 8000 -c 1 -b 16 -e signed-integer "/tmp/moh-$n-${#parts[@]}.wav" synth 1.5 pluck "$n" fade 0 1.5 0.6 vol 0.35
+  parts+=("/tmp/moh-$n-${#parts[@]}.wav")
+done
+sox "${parts[@]}" moh/arpeggio.wav
+rm -f "${parts[@]}"

@@ -2,7 +2,10 @@ using Acd.Ivr;
 using Acd.Ivr.Catalog;
 using Acd.Routing;
 using Acd.Routing.Redis;
+using Acd.Server.Calls;
 using Acd.Server.Configuration;
+using Acd.Server.Records;
+using Acd.Transport.Rtp;
 using Acd.Server.Hosting;
 using Acd.Server.Metrics;
 using Prometheus;
@@ -52,6 +55,9 @@ public static class AcdHost
         builder.Services.AddAcdIvr(new IvrCatalogOptions { Directory = options.IvrScripts });
         builder.Services.AddHostedService<RoutingHostedService>();
         builder.Services.AddSingleton<AgentPresenceService>().AddHostedService(sp => sp.GetRequiredService<AgentPresenceService>());
+        AddMedia(builder.Services, options);
+        builder.Services.AddCallRecords(options);
+        builder.Services.AddSingleton<InboundCallHost>().AddHostedService(sp => sp.GetRequiredService<InboundCallHost>());
         builder.Services.AddHostedService<SipHostedService>();
 
         // Acd's instruments are exported under their own names by the bridge, not by prometheus-net's adapter.
@@ -92,6 +98,18 @@ public static class AcdHost
         }
 
         return 0;
+    }
+
+    private static void AddMedia(IServiceCollection services, ServerOptions options)
+    {
+        // RTP on the SIP address, in the configured range; the ports are bound when calls need them.
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new RtpPortPoolOptions
+        {
+            BindAddress = options.SipBind.ToString(),
+            MinPort = options.RtpPorts.First,
+            MaxPort = options.RtpPorts.Last,
+        }));
+        services.AddAcdMedia();
     }
 
     private static void AddRouting(IServiceCollection services, ServerOptions options)

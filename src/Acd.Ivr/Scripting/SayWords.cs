@@ -1,7 +1,7 @@
 namespace Acd.Ivr.Scripting;
 
 /// <summary>Turns numbers, digit strings and durations into the prompt names under prompts/say/ (English order).</summary>
-internal static class SayWords
+public static class SayWords
 {
     public static readonly string[] DigitPrompts = [.. Enumerable.Range(0, 10).Select(i => "say/" + i)];
 

@@ -1,16 +1,17 @@
 using Acd.Calls.Registrar;
 using Acd.Routing;
+using Acd.Server.Calls;
 
 namespace Acd.Server.Hosting;
 
 /// <summary>
 /// The registrar's binding store backed by the routing store's bindings (in memory, or Redis so that any node
-/// reaches any agent's phone). Acd.Calls cannot reference Acd.Routing, so the server maps one record to the other.
+/// reaches any agent's phone), under the canonical AOR sip:user@realm. Acd.Calls cannot reference Acd.Routing, so the server maps one record to the other.
 /// </summary>
-internal sealed class RegistrationBindingAdapter(IBindingStore store) : IRegistrarBindingStore
+internal sealed class RegistrationBindingAdapter(IBindingStore store, string realm) : IRegistrarBindingStore
 {
     public async Task<RegistrarBindingUpdate> UpdateAsync(RegistrarBinding binding, CancellationToken cancellationToken = default) =>
-        await store.UpdateAsync(ToRouting(binding), cancellationToken).ConfigureAwait(false) switch
+        await store.UpdateAsync(ToRouting(binding with { AddressOfRecord = AddressOfRecord.Canonical(binding.AddressOfRecord, realm) }), cancellationToken).ConfigureAwait(false) switch
         {
             BindingUpdate.Stored => RegistrarBindingUpdate.Stored,
             BindingUpdate.OutOfOrder => RegistrarBindingUpdate.OutOfOrder,
@@ -18,13 +19,13 @@ internal sealed class RegistrationBindingAdapter(IBindingStore store) : IRegistr
         };
 
     public Task<bool> RemoveAsync(string addressOfRecord, string contact, CancellationToken cancellationToken = default) =>
-        store.RemoveAsync(addressOfRecord, contact, cancellationToken);
+        store.RemoveAsync(AddressOfRecord.Canonical(addressOfRecord, realm), contact, cancellationToken);
 
     public Task<int> RemoveAllAsync(string addressOfRecord, CancellationToken cancellationToken = default) =>
-        store.RemoveAllAsync(addressOfRecord, cancellationToken);
+        store.RemoveAllAsync(AddressOfRecord.Canonical(addressOfRecord, realm), cancellationToken);
 
     public async Task<IReadOnlyList<RegistrarBinding>> GetAsync(string addressOfRecord, CancellationToken cancellationToken = default) =>
-        (await store.GetAsync(addressOfRecord, cancellationToken).ConfigureAwait(false)).Select(ToRegistrar).ToList();
+        (await store.GetAsync(AddressOfRecord.Canonical(addressOfRecord, realm), cancellationToken).ConfigureAwait(false)).Select(ToRegistrar).ToList();
 
     public Task<int> PurgeExpiredAsync(CancellationToken cancellationToken = default) => store.PurgeExpiredAsync(cancellationToken);
 

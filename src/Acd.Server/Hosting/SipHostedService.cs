@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Acd.Calls.Registrar;
 using Acd.Routing;
+using Acd.Server.Calls;
 using Acd.Server.Configuration;
 using Acd.Sip.Auth;
 using Acd.Sip.Ua;
@@ -13,7 +14,7 @@ namespace Acd.Server.Hosting;
 /// <summary>
 /// The node's SIP side: UDP/TCP listeners on <c>Sip:Bind</c>:<c>Sip:Port</c>, the user agent with its UAS checks,
 /// digest authentication against the agents' HA1 credentials, and the registrar on the shared binding store.
-/// Incoming INVITEs are matched against the number plan: unknown numbers are answered 404.
+/// Incoming INVITEs go to the inbound call flow (<see cref="InboundCallHost"/>).
 /// </summary>
 internal sealed partial class SipHostedService : BackgroundService
 {
@@ -22,9 +23,10 @@ internal sealed partial class SipHostedService : BackgroundService
     private readonly ILogger<SipHostedService> _logger;
     private readonly SipTransport _transport;
     private readonly SipUserAgent _ua;
+    private readonly InboundCallHost _inbound;
 
     public SipHostedService(ServerOptions options, ContactCenterConfig config, IBindingStore bindings, TimeProvider time,
-        ILoggerFactory loggers, IMeterFactory meters, AgentPresenceService presence)
+        ILoggerFactory loggers, IMeterFactory meters, AgentPresenceService presence, InboundCallHost inbound)
     {
         _options = options;
         _config = config;
@@ -50,10 +52,12 @@ internal sealed partial class SipHostedService : BackgroundService
             credentials,
             new SipAuthRateLimiter(new SipAuthRateLimitOptions(), time),
             metrics);
-        var registrar = new SipRegistrar(new SipRegistrarOptions { Node = options.NodeName }, new RegistrationBindingAdapter(bindings), time, presence);
+        var registrar = new SipRegistrar(new SipRegistrarOptions { Node = options.NodeName }, new RegistrationBindingAdapter(bindings, config.Realm), time, presence);
         _ua = new SipUserAgent(
             new SipUserAgentOptions { ContactAddress = options.SipContactAddress },
             _transport, time, loggers.CreateLogger<SipUserAgent>(), authenticator: authenticator, registrar: registrar, metrics: metrics);
+        _inbound = inbound;
+        _inbound.Attach(_ua);
     }
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -76,18 +80,7 @@ internal sealed partial class SipHostedService : BackgroundService
         {
             await foreach (var call in _ua.IncomingCalls.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                var dialed = call.Invite is { } invite && invite.TryGetRequestUri(out var uri) ? uri.GetUserString() : string.Empty;
-                if (!_config.Numbers.Any(n => n.Matches(dialed)))
-                {
-                    LogUnknownNumber(_logger, dialed);
-                    call.Reject(404, "Not Found");
-                    continue;
-                }
-
-                // The inbound call flow (IVR, queue, agent leg) is the next piece of the server; until it is wired,
-                // a known number is answered as temporarily unavailable rather than left ringing.
-                LogNotServed(_logger, dialed);
-                call.Reject(480, "Temporarily Unavailable");
+                _inbound.Route(call);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -97,10 +90,4 @@ internal sealed partial class SipHostedService : BackgroundService
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "SIP listening on {Endpoints}")]
     private static partial void LogListening(ILogger logger, string endpoints);
-
-    [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "INVITE for unknown number {Dialed}: 404")]
-    private static partial void LogUnknownNumber(ILogger logger, string dialed);
-
-    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "INVITE for {Dialed}: the inbound call flow is not wired in this build; 480")]
-    private static partial void LogNotServed(ILogger logger, string dialed);
 }

@@ -19,6 +19,9 @@ public sealed record SipOriginateRequest
     /// <summary>Our identity (From URI), e.g. "sip:acd@127.0.0.1".</summary>
     public string From { get; init; } = "sip:acd@127.0.0.1";
 
+    /// <summary>The From display name (what a phone shows), e.g. "support: +15551234567"; quoted and escaped here.</summary>
+    public string? FromDisplayName { get; init; }
+
     /// <summary>The SDP offer.</summary>
     public ReadOnlyMemory<byte> Sdp { get; init; }
 
@@ -43,7 +46,9 @@ public sealed partial class SipUserAgent
             Method = "INVITE",
             RequestUri = request.Target,
             Via = string.Empty,
-            From = $"<{request.From}>;tag={call.LocalTag}",
+            From = request.FromDisplayName is { Length: > 0 } name
+                ? $"{QuoteDisplayName(name)} <{request.From}>;tag={call.LocalTag}"
+                : $"<{request.From}>;tag={call.LocalTag}",
             To = $"<{request.Target}>",
             CallId = callId,
             CSeq = 1,
@@ -55,6 +60,26 @@ public sealed partial class SipUserAgent
         };
         SendInvite(call, parts, new InviteUser(this, call, request.Credentials));
         return call;
+    }
+
+    /// <summary>A display name as an RFC 3261 quoted-string: quotes and backslashes escaped, control characters dropped.</summary>
+    public static string QuoteDisplayName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var builder = new StringBuilder(name.Length + 2).Append('"');
+        foreach (var c in name)
+        {
+            if (c is '"' or '\\')
+            {
+                builder.Append('\\').Append(c);
+            }
+            else if (!char.IsControl(c))
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.Append('"').ToString();
     }
 
     private void SendInvite(SipCall call, SipRequestParts parts, InviteUser user)

@@ -1,0 +1,51 @@
+using Acd.Calls.Inbound;
+using Acd.Ivr.Runtime;
+using Acd.Routing;
+
+namespace Acd.Server.Calls;
+
+/// <summary>The routing engine as the call flow and the IVR see it (Acd.Calls does not reference Acd.Routing).</summary>
+internal sealed class RoutingCallQueues(AcdRouter router, RoutingConfig config) : ICallQueues, IIvrQueueInfo
+{
+    private readonly Dictionary<string, QueueConfig> _queues = config.Queues.ToDictionary(q => q.Name, StringComparer.Ordinal);
+
+    public async Task<QueueResult> EnqueueAsync(string callId, string queue, int? priority, IReadOnlyList<string> skills, CancellationToken cancellationToken)
+    {
+        var extra = skills.Count == 0 ? null : skills.Select(s => new SkillRequirement(s, 1)).ToList();
+        return Map(await router.EnqueueAsync(callId, queue, priority, extra, cancellationToken).ConfigureAwait(false));
+    }
+
+    public async Task<QueueResult> AbandonAsync(string callId, CancellationToken cancellationToken) =>
+        Map(await router.AbandonAsync(callId, cancellationToken).ConfigureAwait(false));
+
+    public async Task<QueueResult> AcceptAsync(string callId, string agentId, CancellationToken cancellationToken) =>
+        Map(await router.AcceptAsync(callId, agentId, cancellationToken).ConfigureAwait(false));
+
+    public async Task<QueueResult> RejectAsync(string callId, string agentId, CancellationToken cancellationToken) =>
+        Map(await router.RejectAsync(callId, agentId, cancellationToken).ConfigureAwait(false));
+
+    public async Task<QueueResult> RingNoAnswerAsync(string callId, string agentId, CancellationToken cancellationToken) =>
+        Map(await router.RingNoAnswerAsync(callId, agentId, cancellationToken).ConfigureAwait(false));
+
+    public async Task<QueueResult> EndAsync(string callId, string agentId, CancellationToken cancellationToken) =>
+        Map(await router.EndCallAsync(agentId, cancellationToken).ConfigureAwait(false));
+
+    public async Task<QueuePlace?> GetPlaceAsync(string callId, CancellationToken cancellationToken) =>
+        await router.GetPositionAsync(callId, cancellationToken).ConfigureAwait(false) is { Waiting: true } p
+            ? new QueuePlace(p.Position, p.EstimatedWait)
+            : null;
+
+    public TimeSpan RingTimeout(string queue) => _queues.TryGetValue(queue, out var q) ? q.RingTimeout : TimeSpan.FromSeconds(20);
+
+    public bool Exists(string queue) => _queues.ContainsKey(queue);
+
+    public async ValueTask<IvrQueueStatus> GetStatusAsync(string queue, CancellationToken cancellationToken)
+    {
+        var snapshot = await router.GetQueueSnapshotAsync(queue, cancellationToken).ConfigureAwait(false);
+        return snapshot is null
+            ? new IvrQueueStatus(TimeSpan.Zero, 0, 0)
+            : new IvrQueueStatus(snapshot.EstimatedWait ?? TimeSpan.Zero, snapshot.AvailableAgents, snapshot.Waiting);
+    }
+
+    private static QueueResult Map(RoutingResult result) => result.Succeeded ? QueueResult.Ok : QueueResult.Fail($"{result.Error}: {result.Reason}");
+}
