@@ -43,6 +43,9 @@ public interface ICallQueues
     /// <summary>How long an agent's phone rings for calls of <paramref name="queue"/> before it counts as a miss.</summary>
     TimeSpan RingTimeout(string queue);
 
+    /// <summary>The wrap-up time of <paramref name="queue"/>: zero means the agent is free again as soon as the call ends.</summary>
+    TimeSpan WrapUp(string queue);
+
     /// <summary>Whether <paramref name="queue"/> exists.</summary>
     bool Exists(string queue);
 }

@@ -209,12 +209,20 @@ public sealed class InboundCallService : IAsyncDisposable
             return;
         }
 
-        var pending = new PendingWrapUp(record);
         if (_wrapUps.TryRemove(wrapUpAgent, out var previous))
         {
             previous.Complete(Time.GetUtcNow(), this);
         }
 
+        if (record.Queue is { } queue && _deps.Queues.WrapUp(queue) <= TimeSpan.Zero)
+        {
+            // No wrap-up: the agent went straight back to Available (no WrapUp state change will come, and the one that
+            // did may have been dispatched before this call finished), so the record is complete now.
+            Write(record with { WrapUpSeconds = 0 });
+            return;
+        }
+
+        var pending = new PendingWrapUp(record);
         _wrapUps[wrapUpAgent] = pending;
         pending.Timer = Time.CreateTimer(
             static s =>

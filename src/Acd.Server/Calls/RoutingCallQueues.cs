@@ -37,6 +37,8 @@ internal sealed class RoutingCallQueues(AcdRouter router, RoutingConfig config) 
 
     public TimeSpan RingTimeout(string queue) => _queues.TryGetValue(queue, out var q) ? q.RingTimeout : TimeSpan.FromSeconds(20);
 
+    public TimeSpan WrapUp(string queue) => _queues.TryGetValue(queue, out var q) ? q.WrapUp : TimeSpan.Zero;
+
     public bool Exists(string queue) => _queues.ContainsKey(queue);
 
     public async ValueTask<IvrQueueStatus> GetStatusAsync(string queue, CancellationToken cancellationToken)
