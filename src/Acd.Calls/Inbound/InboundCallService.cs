@@ -39,9 +39,11 @@ public sealed record InboundCallDependencies
 
     public IvrMediaOptions IvrMediaOptions { get; init; } = new();
 
-    public IvrMediaMetrics IvrMediaMetrics { get; init; } = new();
+    // The metric defaults are created only when the host gives none: an eager default built a second "Acd.Calls" meter
+    // whose acd_calls_active gauge (always 0) the Prometheus bridge exported over the host's real one.
+    public IvrMediaMetrics IvrMediaMetrics { get => field ??= new(); init; }
 
-    public CallMetrics Metrics { get; init; } = new();
+    public CallMetrics Metrics { get => field ??= new(); init; }
 
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
 }
