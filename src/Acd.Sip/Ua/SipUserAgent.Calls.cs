@@ -391,9 +391,12 @@ public sealed partial class SipUserAgent
             }
 
             routes.Reverse();
+
+            // The local URI is the From URI (12.1.2), without the display name the INVITE may carry.
+            var localUri = SipNameAddr.TryParse(Encoding.UTF8.GetBytes(parts.From), out var from) ? Encoding.UTF8.GetString(from.Uri) : parts.From;
             var dialog = new SipDialog(
                 new SipDialogId(call.CallId, call.LocalTag, to.HasTag ? Encoding.ASCII.GetString(to.Tag) : string.Empty),
-                isUac: true, parts.From[1..parts.From.IndexOf('>', StringComparison.Ordinal)], parts.RequestUri, remoteTarget, routes,
+                isUac: true, localUri, parts.RequestUri, remoteTarget, routes,
                 localSeq: parts.CSeq, remoteSeq: 0, call.Peer, SipDialogState.Confirmed) { UserState = call };
             ua.Dialogs.TryAdd(dialog);
             call.Dialog = dialog;

@@ -121,6 +121,33 @@ public sealed class SipCallFlowTests
     }
 
     [Fact]
+    public void Hangup_AnsweredCallFromDisplayName_ByeFromIsTheUriAndBothEnd()
+    {
+        var caller = _a.Originate(new SipOriginateRequest
+        {
+            Target = $"sip:agent@127.0.0.1:{B}",
+            Destination = LoopbackSipNetwork.PeerOf(B),
+            From = $"sip:+15551234567@127.0.0.1:{A}",
+            FromDisplayName = "support: Pat <Caller> +15551234567",
+            Sdp = Offer,
+        });
+        _net.Pump();
+        var callee = Incoming();
+        callee.Answer(Answer);
+        _net.Pump();
+
+        caller.Hangup();
+        _net.Advance(TimeSpan.FromSeconds(2));
+
+        // The dialog's local URI is the From URI without the display name; the peer's 200 (echoing that From)
+        // completes the BYE, which is therefore not retransmitted.
+        var bye = _net.Delivered.Single(d => d.StartsWith("BYE ", StringComparison.Ordinal));
+        Assert.Contains($"\r\nFrom: <sip:+15551234567@127.0.0.1:{A}>;tag={caller.LocalTag}\r\n", bye, StringComparison.Ordinal);
+        Assert.Equal(SipCallState.Ended, caller.State);
+        Assert.Equal(SipCallState.Ended, callee.State);
+    }
+
+    [Fact]
     public void Hangup_BeforeAnswer_CancelThen487()
     {
         var caller = Originate();
