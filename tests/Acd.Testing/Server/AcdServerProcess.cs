@@ -29,7 +29,19 @@ public sealed class AcdServerProcess : IAsyncDisposable
     public Uri HttpAddress => new($"http://127.0.0.1:{HttpPort}");
 
     /// <summary>Starts the server with free HTTP and SIP ports plus <paramref name="args"/> (which may override them).</summary>
-    public static AcdServerProcess Start(params string[] args)
+    public static AcdServerProcess Start(params string[] args) => Start(null, args);
+
+    /// <summary>
+    /// As <see cref="Start(string[])"/>, with the server's standard output (its console log) appended to
+    /// <paramref name="outputFile"/> for diagnostics.
+    /// </summary>
+    public static AcdServerProcess StartWithOutput(string outputFile, params string[] args)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outputFile);
+        return Start(outputFile, args);
+    }
+
+    private static AcdServerProcess Start(string? outputFile, string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var http = Sipp.Sipp.FreePort();
@@ -49,7 +61,29 @@ public sealed class AcdServerProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("the server did not start");
-        process.OutputDataReceived += (_, _) => { };
+        if (outputFile is null)
+        {
+            process.OutputDataReceived += (_, _) => { };
+        }
+        else
+        {
+            var writer = new StreamWriter(new FileStream(outputFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) { AutoFlush = true };
+            process.OutputDataReceived += (_, e) =>
+            {
+                lock (writer)
+                {
+                    if (e.Data is null)
+                    {
+                        writer.Dispose(); // the end of the output: the process exited
+                    }
+                    else
+                    {
+                        writer.WriteLine(e.Data);
+                    }
+                }
+            };
+        }
+
         process.BeginOutputReadLine();
         return new AcdServerProcess(process, http, sip);
     }
