@@ -41,6 +41,7 @@ internal sealed partial class InboundCall
     private readonly Channel<object> _events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<CallRecordEvent> _log = [];
     private readonly List<CallLegRecord> _legs = [];
+    private readonly List<Leg> _outgoing = [];
     private readonly CancellationTokenSource _cts = new();
     private readonly ILogger _logger;
     private readonly DateTimeOffset _arrived;
@@ -608,6 +609,7 @@ internal sealed partial class InboundCall
         };
         var call = _service.UserAgent.Originate(request);
         var leg = new Leg("agent", agentId, call, media, negotiator, _service.Time.GetUtcNow());
+        _outgoing.Add(leg);
         _ringing = leg;
         _ = PumpAsync(call.Events, e => new LegSignal(leg, e));
         leg.RingTimer = _service.Time.CreateTimer(static s => { var (c, l) = ((InboundCall, Leg))s!; c.Post(new RingTimedOut(l)); }, (this, leg), _service.Queues.RingTimeout(queue), Timeout.InfiniteTimeSpan);
@@ -655,6 +657,9 @@ internal sealed partial class InboundCall
                 break;
             case SipCallFailed failed when leg == _ringing:
                 await OnAgentFailedAsync(leg, failed).ConfigureAwait(false);
+                break;
+            case SipCallFailed failed:
+                leg.Status ??= failed.StatusCode;
                 break;
             case SipCallEnded ended:
                 await OnLegEndedAsync(leg, ended.Reason).ConfigureAwait(false);
@@ -874,6 +879,7 @@ internal sealed partial class InboundCall
             Sdp = Encoding.UTF8.GetBytes(negotiator.CreateOffer().ToString()),
         });
         var leg = new Leg("customer", CallerId, call, media, negotiator, _service.Time.GetUtcNow());
+        _outgoing.Add(leg);
         _customer = leg;
         _ = PumpAsync(call.Events, e => new LegSignal(leg, e));
         Event("callback-dialing", target);
@@ -895,6 +901,7 @@ internal sealed partial class InboundCall
                 leg.Media.Apply(media.Media!);
                 leg.Answered = true;
                 leg.AnsweredAt = _service.Time.GetUtcNow();
+                leg.Status = 200;
                 _agent.Media.Leg.Stop();
                 _bridge = new MediaBridge(leg.Media.Leg, _agent.Media.Leg);
                 _phase = Phase.Talking;
@@ -997,13 +1004,22 @@ internal sealed partial class InboundCall
             _caller.Hangup();
         }
 
-        foreach (var leg in new[] { _agent, _customer })
+        foreach (var leg in _outgoing)
         {
-            if (leg is not null && !leg.Recorded)
+            if (!leg.Recorded && leg.Call.State != SipCallState.Ended)
             {
-                leg.Call.Hangup();
-                leg.EndedAt ??= _service.Time.GetUtcNow();
                 leg.EndReason ??= _reason;
+                leg.Call.Hangup();
+            }
+        }
+
+        // Give the legs we just hung up a moment to confirm (487 after CANCEL, 200 to BYE) so the record has their status.
+        await DrainLegsAsync().ConfigureAwait(false);
+        foreach (var leg in _outgoing)
+        {
+            if (!leg.Recorded)
+            {
+                leg.EndedAt ??= _service.Time.GetUtcNow();
                 leg.Recorded = true;
                 _legs.Add(leg.ToRecord());
                 await leg.Media.DisposeAsync().ConfigureAwait(false);
@@ -1025,6 +1041,36 @@ internal sealed partial class InboundCall
 
         _service.Finished(this, record, _agent is { Answered: true } a ? a.Party : null);
         _cts.Dispose();
+    }
+
+    private async Task DrainLegsAsync()
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(2), _service.Time);
+        try
+        {
+            while (_outgoing.Any(l => !l.Recorded) && await _events.Reader.WaitToReadAsync(limit.Token).ConfigureAwait(false))
+            {
+                while (_events.Reader.TryRead(out var e))
+                {
+                    switch (e)
+                    {
+                        case LegSignal { Event: SipCallFailed failed } signal:
+                            signal.Leg.Status ??= failed.StatusCode;
+                            break;
+                        case LegSignal { Event: SipCallEnded ended } signal when !signal.Leg.Recorded:
+                            signal.Leg.EndedAt ??= _service.Time.GetUtcNow();
+                            signal.Leg.EndReason ??= ended.Reason;
+                            signal.Leg.Recorded = true;
+                            _legs.Add(signal.Leg.ToRecord());
+                            await signal.Leg.Media.DisposeAsync().ConfigureAwait(false);
+                            break;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     private CallRecord BuildRecord(CallLegQuality? callerQuality)

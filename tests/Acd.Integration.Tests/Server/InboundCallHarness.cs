@@ -14,46 +14,78 @@ internal sealed class InboundCallHarness : IAsyncDisposable
 {
     public static readonly TimeSpan SippTimeout = TimeSpan.FromSeconds(60);
 
-    private InboundCallHarness(string root, AcdServerProcess server)
+    private readonly bool _ownsRoot;
+    private readonly int _rtpSlot;
+
+    private InboundCallHarness(string root, AcdServerProcess server, string? node, int rtpSlot)
     {
         Root = root;
         Server = server;
+        _ownsRoot = node is null;
+        _rtpSlot = rtpSlot;
+        RecordsPath = RecordsFolder(root, node);
+        ServerLogPath = LogFile(root, node);
     }
 
     public string Root { get; }
 
     public AcdServerProcess Server { get; }
 
-    public string RecordsPath => Path.Combine(Root, "records");
+    public string RecordsPath { get; }
+
+    /// <summary>The server's console log (its standard output), kept for diagnostics.</summary>
+    public string ServerLogPath { get; }
 
     public static string Scenario(string name) => Path.Combine(AppContext.BaseDirectory, "sipp", name);
 
-    public static async Task<InboundCallHarness> StartAsync(Func<string, string>? editConfig = null, params string[] args)
+    public static Task<InboundCallHarness> StartAsync(Func<string, string>? editConfig = null, params string[] args) =>
+        StartAsync(editConfig, null, args);
+
+    /// <summary>Starts the server; <paramref name="editConfig"/> and <paramref name="editScript"/> rewrite the copied acd.yaml and customer-service.yaml.</summary>
+    public static async Task<InboundCallHarness> StartAsync(Func<string, string>? editConfig, Func<string, string>? editScript, params string[] args)
     {
         var root = Directory.CreateTempSubdirectory("acd-inbound-").FullName;
         var repo = AcdServerProcess.RepositoryRoot();
         CopyDirectory(Path.Combine(repo, "ivr-scripts"), Path.Combine(root, "ivr-scripts"));
         var script = Path.Combine(root, "ivr-scripts", "customer-service.yaml");
         var text = await File.ReadAllTextAsync(script);
-        await File.WriteAllTextAsync(script, text.Replace("- if: not business_hours('office')", "- if: false", StringComparison.Ordinal));
+        text = text.Replace("- if: not business_hours('office')", "- if: false", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(script, editScript?.Invoke(text) ?? text);
         var config = await File.ReadAllTextAsync(Path.Combine(repo, "deploy", "sample", "acd.yaml"));
         config = config.Replace("wrap_up: 15s", "wrap_up: 2s", StringComparison.Ordinal).Replace("wrap_up: 10s", "wrap_up: 2s", StringComparison.Ordinal)
             .Replace("wrap_up: 30s", "wrap_up: 2s", StringComparison.Ordinal);
         config = editConfig?.Invoke(config) ?? config;
         var configPath = Path.Combine(root, "acd.yaml");
         await File.WriteAllTextAsync(configPath, config);
-        var rtpBase = 30000 + (Random.Shared.Next(0, 140) * 200);
-        var server = AcdServerProcess.Start(
+        return await LaunchAsync(root, null, Random.Shared.Next(0, 140), args);
+    }
+
+    /// <summary>
+    /// Starts another node on this harness's copied configuration and scripts (pass the shared Redis, node name and
+    /// nonce key in <paramref name="args"/>), with its own records folder, log and RTP range. Dispose it before this
+    /// harness: the files stay until this harness is disposed.
+    /// </summary>
+    public Task<InboundCallHarness> StartPeerAsync(string node, params string[] args) =>
+        LaunchAsync(Root, node, (_rtpSlot + 70) % 140, args);
+
+    private static string RecordsFolder(string root, string? node) => Path.Combine(root, node is null ? "records" : "records-" + node);
+
+    private static string LogFile(string root, string? node) => Path.Combine(root, node is null ? "server.log" : "server-" + node + ".log");
+
+    private static async Task<InboundCallHarness> LaunchAsync(string root, string? node, int rtpSlot, string[] args)
+    {
+        var rtpBase = 30000 + (rtpSlot * 200);
+        var server = AcdServerProcess.StartWithOutput(LogFile(root, node),
         [
-            $"--Acd:Config={configPath}",
+            $"--Acd:Config={Path.Combine(root, "acd.yaml")}",
             $"--Ivr:Scripts={Path.Combine(root, "ivr-scripts")}",
-            $"--Records:Path={Path.Combine(root, "records")}",
+            $"--Records:Path={RecordsFolder(root, node)}",
             $"--Media:RtpPorts={rtpBase.ToString(CultureInfo.InvariantCulture)}-{(rtpBase + 199).ToString(CultureInfo.InvariantCulture)}",
             "--Sip:DigestAlgorithms=MD5",
             .. args,
         ]);
         await server.WaitForHealthAsync();
-        return new InboundCallHarness(root, server);
+        return new InboundCallHarness(root, server, node, rtpSlot);
     }
 
     /// <summary>Registers <paramref name="agent"/> from 127.0.0.1:<paramref name="port"/> with its sample password.</summary>
@@ -106,6 +138,9 @@ internal sealed class InboundCallHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>The server's console log so far (lines still being written included).</summary>
+    public async Task<string> ServerLogAsync() => File.Exists(ServerLogPath) ? await ReadAllSharedAsync(ServerLogPath) : string.Empty;
+
     /// <summary>The server's /metrics text.</summary>
     public async Task<string> MetricsAsync()
     {
@@ -133,6 +168,11 @@ internal sealed class InboundCallHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();
+        if (!_ownsRoot)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(Root, recursive: true);
@@ -144,11 +184,16 @@ internal sealed class InboundCallHarness : IAsyncDisposable
 
     public static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 
-    private static async Task<string[]> ReadSharedAsync(string file)
+    private static async Task<string> ReadAllSharedAsync(string file)
     {
         await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         using var reader = new StreamReader(stream);
-        var text = await reader.ReadToEndAsync();
+        return await reader.ReadToEndAsync();
+    }
+
+    private static async Task<string[]> ReadSharedAsync(string file)
+    {
+        var text = await ReadAllSharedAsync(file);
 
         // A line still being written has no newline yet: only complete lines count.
         var end = text.LastIndexOf('\n');
