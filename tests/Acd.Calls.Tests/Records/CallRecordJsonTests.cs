@@ -64,4 +64,16 @@ public sealed class CallRecordJsonTests
         Assert.Equal(name, CallRecordJson.OutcomeName(outcome));
         Assert.Contains($"\"outcome\":\"{name}\"", CallRecordJson.Serialize(CallRecordSamples.Minimal("c", CallRecordSamples.Day1, outcome)), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Serialize_PhoneNumberAndQuotes_PlusKeptQuotesEscaped()
+    {
+        var record = CallRecordSamples.Minimal("c1", DateTimeOffset.UnixEpoch) with { CallerId = "+15551234567", CallerName = "Pat \"P\" O'Brien" };
+
+        var json = CallRecordJson.Serialize(record);
+
+        Assert.Contains("\"callerId\":\"+15551234567\"", json, StringComparison.Ordinal);
+        Assert.Contains("Pat \\\"P\\\" O'Brien", json, StringComparison.Ordinal);
+        Assert.Equal(record.CallerName, CallRecordJson.Deserialize(json)!.CallerName);
+    }
 }
