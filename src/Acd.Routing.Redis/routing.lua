@@ -84,6 +84,11 @@ local function set_state(aid, st, reason)
   end
   local call = redis.call('HGET', ak, 'call')
   emit(8, nil, call, aid, st, 0, 0, reason)
+  -- Leaving wrap-up concerns the node that owned the agent's last call (it writes that call's record then).
+  if old == 4 and st ~= 4 then
+    local wnode = redis.call('HGET', ak, 'wnode')
+    if wnode and wnode ~= '' and wnode ~= self_node then redis.call('PUBLISH', P .. 'ev:' .. wnode, ev[#ev]) end
+  end
 end
 local function roll_day(ak)
   local day = math.floor(now / DAY)
@@ -284,7 +289,7 @@ local function end_call(aid, detail)
   local ak = P .. 'a:' .. aid
   local cid = redis.call('HGET', ak, 'call')
   local ck = P .. 'c:' .. cid
-  local c = redis.call('HMGET', ck, 'q', 'ans')
+  local c = redis.call('HMGET', ck, 'q', 'ans', 'node')
   local q = c[1]
   local qc = queue_conf(q)
   local handle = now - tonumber(c[2])
@@ -297,7 +302,7 @@ local function end_call(aid, detail)
   redis.call('HINCRBY', ak, 'talk', S(handle))
   emit(6, q, cid, aid, 0, 0, handle, detail)
   delete_call(cid)
-  redis.call('HSET', ak, 'call', '')
+  redis.call('HSET', ak, 'call', '', 'wnode', c[3] or '')
   if qc.wrap > 0 then
     set_state(aid, 4, nil)
     set_due('w|' .. aid, now + qc.wrap)

@@ -160,6 +160,37 @@ public sealed class RemoteEventTests(RedisStoreFixture fixture) : IClassFixture<
 
         Assert.Single(atB, e => e.Kind == RoutingEventKind.Offered);
     }
+
+    [Fact]
+    public async Task WrapUpEndsOnOtherNode_NodeOfLastCallReceivesAvailable()
+    {
+        var options = RedisStoreFixture.UniqueOptions();
+        var clock = Cfg.Clock();
+        await using var muxB = await ConnectionMultiplexer.ConnectAsync(fixture.Server.ConnectionString);
+        var routerA = new AcdRouter(new RedisQueueStore(fixture.Redis, options, clock), new RoutingOptions { NodeId = "A" }, clock);
+        var routerB = new AcdRouter(new RedisQueueStore(muxB, options, clock), new RoutingOptions { NodeId = "B" }, clock);
+        Assert.Empty(await routerA.LoadAsync(Cfg.Config([Cfg.Queue("q") with { WrapUp = TimeSpan.FromSeconds(2) }], Cfg.Agent("a1", ("sales", 5)))));
+        using var eventsA = routerA.Subscribe();
+        await routerA.StartRemoteEventsAsync();
+        await routerB.StartRemoteEventsAsync();
+        await routerA.EnqueueAsync("c1", "q");
+        await routerA.LoginAsync("a1");
+        await routerA.AcceptAsync("c1", "a1");
+        await routerA.EndCallAsync("a1");
+        while (eventsA.Reader.TryRead(out _))
+        {
+        }
+
+        // The wrap-up timer fires on node B: the agent's state change carries no call id, yet node A (which owned the
+        // call, and writes its record when the wrap-up ends) must hear of it.
+        clock.Advance(TimeSpan.FromSeconds(3));
+        var atB = await routerB.ProcessDueAsync();
+
+        Assert.Contains(atB.Events, e => e is { Kind: RoutingEventKind.AgentStateChanged, AgentId: "a1", State: AgentState.Available });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = await eventsA.Reader.ReadAsync(timeout.Token);
+        Assert.Equal((RoutingEventKind.AgentStateChanged, "a1", AgentState.Available), (received.Kind, received.AgentId, received.State));
+    }
 }
 
 /// <summary>The script's retry guard: the same operation id applies once and replays its result.</summary>
