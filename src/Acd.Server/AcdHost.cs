@@ -51,9 +51,11 @@ public static class AcdHost
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(contactCenter);
+        builder.Services.AddSingleton(new ContactCenter(contactCenter));
         AddRouting(builder.Services, options);
         builder.Services.AddAcdIvr(new IvrCatalogOptions { Directory = options.IvrScripts });
         builder.Services.AddHostedService<RoutingHostedService>();
+        builder.Services.AddSingleton<ContactCenterReloadService>().AddHostedService(sp => sp.GetRequiredService<ContactCenterReloadService>());
         builder.Services.AddSingleton<AgentPresenceService>().AddHostedService(sp => sp.GetRequiredService<AgentPresenceService>());
         AddMedia(builder.Services, options);
         builder.Services.AddCallRecords(options);
@@ -123,7 +125,7 @@ public static class AcdHost
             services.AddAcdRoutingRedis(new RedisRoutingOptions());
         }
 
-        services.AddAcdRouting(new RoutingOptions { NodeId = options.NodeName });
+        services.AddAcdRouting(new RoutingOptions { NodeId = options.NodeName, HeartbeatTtl = options.HeartbeatTtl });
     }
 
     private static IResult Health(IServiceProvider services, ServerOptions options)

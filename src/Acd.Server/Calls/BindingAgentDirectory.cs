@@ -10,9 +10,19 @@ namespace Acd.Server.Calls;
 /// Where an agent's phones are: the agent's extension looked up in the shared binding store (so a call on this node
 /// reaches a phone registered through any node), the INVITE sent to the address the REGISTER came from.
 /// </summary>
-internal sealed class BindingAgentDirectory(IBindingStore bindings, ContactCenterConfig config) : IAgentDirectory
+internal sealed class BindingAgentDirectory : IAgentDirectory
 {
-    private readonly Dictionary<string, AgentAccount> _agents = config.Agents.ToDictionary(a => a.Id, StringComparer.Ordinal);
+    private readonly IBindingStore _bindings;
+    private readonly ContactCenter _center;
+    private Dictionary<string, AgentAccount> _agents;
+
+    public BindingAgentDirectory(IBindingStore bindings, ContactCenter center)
+    {
+        _bindings = bindings;
+        _center = center;
+        _agents = Index(center.Current);
+        center.Changed += c => _agents = Index(c);
+    }
 
     public async Task<IReadOnlyList<AgentContact>> FindAsync(string agentId, CancellationToken cancellationToken)
     {
@@ -21,7 +31,7 @@ internal sealed class BindingAgentDirectory(IBindingStore bindings, ContactCente
             return [];
         }
 
-        var live = await bindings.GetAsync(AddressOfRecord.For(agent.Extension, config.Realm), cancellationToken).ConfigureAwait(false);
+        var live = await _bindings.GetAsync(AddressOfRecord.For(agent.Extension, _center.Current.Realm), cancellationToken).ConfigureAwait(false);
         var contacts = new List<AgentContact>(live.Count);
         foreach (var binding in InMemoryBindingStore.Order(live))
         {
@@ -36,6 +46,8 @@ internal sealed class BindingAgentDirectory(IBindingStore bindings, ContactCente
     }
 
     public string? NameOf(string agentId) => _agents.TryGetValue(agentId, out var agent) ? agent.Name : null;
+
+    private static Dictionary<string, AgentAccount> Index(ContactCenterConfig config) => config.Agents.ToDictionary(a => a.Id, StringComparer.Ordinal);
 }
 
 /// <summary>

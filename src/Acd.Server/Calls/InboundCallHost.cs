@@ -23,26 +23,28 @@ namespace Acd.Server.Calls;
 internal sealed partial class InboundCallHost : BackgroundService
 {
     private readonly ServerOptions _options;
-    private readonly ContactCenterConfig _config;
+    private readonly ContactCenter _center;
     private readonly AcdRouter _router;
     private readonly IvrScriptCatalog _catalog;
     private readonly ILogger<InboundCallHost> _logger;
     private readonly Func<SipUserAgent, InboundCallService> _create;
-    private readonly HashSet<string> _queueNames;
+    private HashSet<string> _queueNames;
     private InboundCallService? _calls;
 
     public InboundCallHost(
-        ServerOptions options, ContactCenterConfig config, AcdRouter router, IBindingStore bindings, IvrScriptCatalog catalog, IvrEngine engine,
+        ServerOptions options, ContactCenter center, AcdRouter router, IBindingStore bindings, IvrScriptCatalog catalog, IvrEngine engine,
         PromptCache prompts, MusicOnHold music, RtpSessionFactory rtp, ICallRecordSink records, TimeProvider time, ILoggerFactory loggers, IMeterFactory meters)
     {
         _options = options;
-        _config = config;
+        _center = center;
+        var config = center.Current;
         _router = router;
         _catalog = catalog;
         _logger = loggers.CreateLogger<InboundCallHost>();
         _queueNames = config.Routing.Queues.Select(q => q.Name).ToHashSet(StringComparer.Ordinal);
         RegisterMusic(music, config, catalog.Directory, _logger);
-        var queues = new RoutingCallQueues(router, config.Routing);
+        var queues = new RoutingCallQueues(router, () => _center.Current.Routing);
+        center.Changed += c => _queueNames = c.Routing.Queues.Select(q => q.Name).ToHashSet(StringComparer.Ordinal);
         var host = options.SipContactAddress.Contains(':', StringComparison.Ordinal) && !options.SipContactAddress.StartsWith('[')
             ? options.SipContactAddress[..options.SipContactAddress.LastIndexOf(':')]
             : options.SipContactAddress;
@@ -65,7 +67,7 @@ internal sealed partial class InboundCallHost : BackgroundService
             Engine = engine,
             QueueInfo = queues,
             Queues = queues,
-            Agents = new BindingAgentDirectory(bindings, config),
+            Agents = new BindingAgentDirectory(bindings, center),
             Records = records,
             Time = time,
             IvrMediaOptions = new IvrMediaOptions { RecordingDirectory = Path.Combine(options.RecordsPath, "voicemail") },
@@ -83,7 +85,7 @@ internal sealed partial class InboundCallHost : BackgroundService
     {
         var calls = _calls ?? throw new InvalidOperationException("Attach the user agent first.");
         var dialed = call.Invite is { } invite && invite.TryGetRequestUri(out var uri) ? uri.GetUserString() : string.Empty;
-        var route = _config.Numbers.FirstOrDefault(n => n.Matches(dialed));
+        var route = _center.Current.Numbers.FirstOrDefault(n => n.Matches(dialed));
         if (route is null)
         {
             LogUnknownNumber(_logger, dialed);

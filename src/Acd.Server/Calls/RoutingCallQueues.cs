@@ -5,9 +5,26 @@ using Acd.Routing;
 namespace Acd.Server.Calls;
 
 /// <summary>The routing engine as the call flow and the IVR see it (Acd.Calls does not reference Acd.Routing).</summary>
-internal sealed class RoutingCallQueues(AcdRouter router, RoutingConfig config) : ICallQueues, IIvrQueueInfo
+internal sealed class RoutingCallQueues(AcdRouter router, Func<RoutingConfig> config) : ICallQueues, IIvrQueueInfo
 {
-    private readonly Dictionary<string, QueueConfig> _queues = config.Queues.ToDictionary(q => q.Name, StringComparer.Ordinal);
+    private QueueIndex? _index;
+
+    /// <summary>The queues of the configuration in force (indexed once per version).</summary>
+    private Dictionary<string, QueueConfig> Queues
+    {
+        get
+        {
+            var current = config();
+            var index = Volatile.Read(ref _index);
+            if (index is null || !ReferenceEquals(index.Version, current))
+            {
+                index = new QueueIndex(current, current.Queues.ToDictionary(q => q.Name, StringComparer.Ordinal));
+                Volatile.Write(ref _index, index);
+            }
+
+            return index.Queues;
+        }
+    }
 
     public async Task<QueueResult> EnqueueAsync(string callId, string queue, int? priority, IReadOnlyList<string> skills, CancellationToken cancellationToken)
     {
@@ -35,11 +52,11 @@ internal sealed class RoutingCallQueues(AcdRouter router, RoutingConfig config) 
             ? new QueuePlace(p.Position, p.EstimatedWait)
             : null;
 
-    public TimeSpan RingTimeout(string queue) => _queues.TryGetValue(queue, out var q) ? q.RingTimeout : TimeSpan.FromSeconds(20);
+    public TimeSpan RingTimeout(string queue) => Queues.TryGetValue(queue, out var q) ? q.RingTimeout : TimeSpan.FromSeconds(20);
 
-    public TimeSpan WrapUp(string queue) => _queues.TryGetValue(queue, out var q) ? q.WrapUp : TimeSpan.Zero;
+    public TimeSpan WrapUp(string queue) => Queues.TryGetValue(queue, out var q) ? q.WrapUp : TimeSpan.Zero;
 
-    public bool Exists(string queue) => _queues.ContainsKey(queue);
+    public bool Exists(string queue) => Queues.ContainsKey(queue);
 
     public async ValueTask<IvrQueueStatus> GetStatusAsync(string queue, CancellationToken cancellationToken)
     {
@@ -50,4 +67,6 @@ internal sealed class RoutingCallQueues(AcdRouter router, RoutingConfig config) 
     }
 
     private static QueueResult Map(RoutingResult result) => result.Succeeded ? QueueResult.Ok : QueueResult.Fail($"{result.Error}: {result.Reason}");
+
+    private sealed record QueueIndex(RoutingConfig Version, Dictionary<string, QueueConfig> Queues);
 }

@@ -29,9 +29,9 @@ internal sealed partial class AgentPresenceService : BackgroundService, IRegistr
     private readonly IBindingStore _bindings;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly bool _enabled;
+    private volatile bool _enabled;
     private readonly TimeSpan _sweepInterval;
-    private readonly Dictionary<string, Agent> _byExtension = new(StringComparer.Ordinal);
+    private volatile Dictionary<string, Agent> _byExtension = new(StringComparer.Ordinal);
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Counter<long> _changes;
 
@@ -40,10 +40,31 @@ internal sealed partial class AgentPresenceService : BackgroundService, IRegistr
     private int _sweepQueued;
 
     /// <summary>The service as the host builds it: the sweep interval from <c>Acd:PresenceSweep</c>.</summary>
-    public AgentPresenceService(AcdRouter router, IBindingStore bindings, ContactCenterConfig config, IConfiguration configuration,
+    public AgentPresenceService(AcdRouter router, IBindingStore bindings, ContactCenter center, IConfiguration configuration,
         TimeProvider time, ILogger<AgentPresenceService> logger, IMeterFactory meters)
-        : this(router, bindings, config, AgentPresenceOptions.Read(configuration), time, logger, meters)
+        : this(router, bindings, center.Current, AgentPresenceOptions.Read(configuration), time, logger, meters)
     {
+        center.Changed += Configure;
+    }
+
+    /// <summary>
+    /// Takes the agents and the login-on-register setting of <paramref name="config"/> (at start and on reload). The map is
+    /// replaced whole, never edited, so the REGISTER path reads it without locks; agents kept across versions keep their state.
+    /// </summary>
+    internal void Configure(ContactCenterConfig config)
+    {
+        var previous = _byExtension;
+        var next = new Dictionary<string, Agent>(StringComparer.Ordinal);
+        foreach (var account in config.Agents)
+        {
+            var canonical = $"sip:{account.Extension}@{config.Realm}";
+            next.TryAdd(account.Extension, previous.TryGetValue(account.Extension, out var known) && known.Id == account.Id && known.Canonical == canonical
+                ? known
+                : new Agent(account.Id, canonical));
+        }
+
+        _byExtension = next;
+        _enabled = config.LoginOnRegister;
     }
 
     internal AgentPresenceService(AcdRouter router, IBindingStore bindings, ContactCenterConfig config, AgentPresenceOptions options,
@@ -56,12 +77,8 @@ internal sealed partial class AgentPresenceService : BackgroundService, IRegistr
         _bindings = bindings ?? throw new ArgumentNullException(nameof(bindings));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        _enabled = config.LoginOnRegister;
         _sweepInterval = options.SweepInterval;
-        foreach (var account in config.Agents)
-        {
-            _byExtension.TryAdd(account.Extension, new Agent(account.Id, $"sip:{account.Extension}@{config.Realm}"));
-        }
+        Configure(config);
 
         _changes = meters.Create(MeterName).CreateCounter<long>("acd_agent_presence_changes_total",
             description: "Agents logged in or out of routing by their phones' registrations, by change (login, logout).");

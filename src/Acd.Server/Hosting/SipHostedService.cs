@@ -19,17 +19,16 @@ namespace Acd.Server.Hosting;
 internal sealed partial class SipHostedService : BackgroundService
 {
     private readonly ServerOptions _options;
-    private readonly ContactCenterConfig _config;
     private readonly ILogger<SipHostedService> _logger;
     private readonly SipTransport _transport;
     private readonly SipUserAgent _ua;
     private readonly InboundCallHost _inbound;
 
-    public SipHostedService(ServerOptions options, ContactCenterConfig config, IBindingStore bindings, TimeProvider time,
+    public SipHostedService(ServerOptions options, ContactCenter center, IBindingStore bindings, TimeProvider time,
         ILoggerFactory loggers, IMeterFactory meters, AgentPresenceService presence, InboundCallHost inbound)
     {
+        var config = center.Current;
         _options = options;
-        _config = config;
         _logger = loggers.CreateLogger<SipHostedService>();
         var endpoint = new IPEndPoint(options.SipBind, options.SipPort).ToString();
         _transport = new SipTransport(
@@ -41,10 +40,12 @@ internal sealed partial class SipHostedService : BackgroundService
             time, loggers.CreateLogger<SipTransport>(), meters);
         var metrics = new SipSignallingMetrics(meters);
         var credentials = new InMemoryDigestCredentialStore();
-        foreach (var agent in config.Agents)
+        SetCredentials(credentials, null, config);
+        center.Changed += next =>
         {
-            credentials.Set(new DigestCredential(agent.Extension, config.Realm, agent.Ha1Md5, agent.Ha1Sha256 ?? string.Empty));
-        }
+            SetCredentials(credentials, config, next);
+            config = next;
+        };
 
         var authenticator = new SipDigestAuthenticator(
             new SipDigestOptions { Realm = config.Realm, Algorithms = options.SipDigestAlgorithms },
@@ -85,6 +86,20 @@ internal sealed partial class SipHostedService : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Installs the agents' HA1 credentials of <paramref name="next"/>, removing those of agents no longer configured.</summary>
+    private static void SetCredentials(InMemoryDigestCredentialStore store, ContactCenterConfig? previous, ContactCenterConfig next)
+    {
+        foreach (var agent in next.Agents)
+        {
+            store.Set(new DigestCredential(agent.Extension, next.Realm, agent.Ha1Md5, agent.Ha1Sha256 ?? string.Empty));
+        }
+
+        foreach (var gone in previous?.Agents.Where(a => !next.Agents.Any(n => n.Extension == a.Extension)) ?? [])
+        {
+            store.Remove(gone.Extension, previous!.Realm);
         }
     }
 
