@@ -90,6 +90,13 @@ public sealed class SipCall
     /// <summary>Incoming: rejects with a final non-2xx (486 Busy Here, 603 Decline, 480...).</summary>
     public bool Reject(int statusCode, string reasonPhrase) => _ua.RejectCall(this, statusCode, reasonPhrase);
 
+    /// <summary>
+    /// Incoming, before answering: checks the caller's digest credentials (Proxy-Authorization) with the user agent's
+    /// authenticator. Returns the authenticated user name, or null after rejecting the call with 407 (a challenge the
+    /// caller answers with a new INVITE) or 403 (wrong credentials). Throws when the user agent has no authenticator.
+    /// </summary>
+    public Task<string?> AuthenticateAsync(CancellationToken cancellationToken = default) => _ua.AuthenticateCallAsync(this, cancellationToken);
+
     /// <summary>Ends the call whatever its state: BYE when answered, CANCEL for our pending INVITE, 487 for theirs.</summary>
     public void Hangup() => _ua.Hangup(this);
 

@@ -155,14 +155,14 @@ public sealed partial class SipUserAgent
         return dialog;
     }
 
-    internal bool RejectCall(SipCall call, int status, string reason, string? endReason = null)
+    internal bool RejectCall(SipCall call, int status, string reason, string? endReason = null, IReadOnlyList<SipHeader>? headers = null)
     {
         if (!call.IsIncoming || status < 300 || call.State != SipCallState.Setup)
         {
             return false;
         }
 
-        var response = SipResponseWriter.Create(call.Invite!, call.Peer, status, reason, call.LocalTag, server: _options.ProductName);
+        var response = SipResponseWriter.Create(call.Invite!, call.Peer, status, reason, call.LocalTag, headers, server: _options.ProductName);
         if (!call.ServerTransaction!.Respond(status, response))
         {
             return false;

@@ -277,35 +277,14 @@ public sealed partial class SipUserAgent : IDisposable
             string? user = null;
             if (_options.AuthenticateRegister && _authenticator is not null)
             {
-                var values = new List<string>();
-                foreach (ref readonly var field in request.Headers)
+                var check = await CheckDigestAsync(_authenticator, request, proxy: false, "REGISTER", source.EndPoint.Address.ToString(), CancellationToken.None);
+                if (check.User is null)
                 {
-                    if (field.Id == SipHeaderId.Authorization)
-                    {
-                        values.Add(request.GetValueString(field));
-                    }
+                    Respond(request, transaction, check.Status, check.Reason, NewTag(), check.Headers);
+                    return;
                 }
 
-                var address = source.EndPoint.Address.ToString();
-                var verdict = await _authenticator.VerifyAsync(values, "REGISTER", address);
-                switch (verdict.Outcome)
-                {
-                    case DigestOutcome.Challenge or DigestOutcome.Stale:
-                        Respond(request, transaction, 401, "Unauthorized", NewTag(),
-                            _authenticator.Challenges(verdict.Outcome == DigestOutcome.Stale).Select(c => new SipHeader("WWW-Authenticate", c)).ToList());
-                        if (verdict.Reason is not ("no_credentials" or "stale"))
-                        {
-                            Log.AuthFailed(_logger, verdict.Username, address, verdict.Reason);
-                        }
-
-                        return;
-                    case DigestOutcome.Rejected or DigestOutcome.Blocked:
-                        Log.AuthFailed(_logger, verdict.Username, address, verdict.Reason);
-                        Respond(request, transaction, 403, "Forbidden", NewTag());
-                        return;
-                }
-
-                user = verdict.Username;
+                user = check.User;
                 if (_options.RequireAuthUserMatchesAor && request.TryGetTo(out var to) && request.TryGetUri(to.Uri, out var aor)
                     && !string.Equals(aor.GetUserString(), user, StringComparison.Ordinal))
                 {
@@ -322,6 +301,74 @@ public sealed partial class SipUserAgent : IDisposable
             Log.HandlerFailed(_logger, "REGISTER", source.ToString(), e);
             Respond(request, transaction, 500, "Server Internal Error", NewTag());
         }
+    }
+
+    /// <summary>What a digest check decided: the authenticated user, or the response that refuses the request.</summary>
+    private readonly record struct DigestCheck(string? User, int Status, string Reason, IReadOnlyList<SipHeader>? Headers);
+
+    /// <summary>
+    /// Verifies a request's Authorization (or, for <paramref name="proxy"/>, Proxy-Authorization) values: the user when
+    /// they are valid; otherwise 401/407 with fresh challenges (none, stale or malformed credentials) or 403 (wrong
+    /// credentials, blocked source).
+    /// </summary>
+    private async Task<DigestCheck> CheckDigestAsync(
+        SipDigestAuthenticator authenticator, SipMessage request, bool proxy, string method, string address, CancellationToken cancellationToken)
+    {
+        var id = proxy ? SipHeaderId.ProxyAuthorization : SipHeaderId.Authorization;
+        var values = new List<string>();
+        foreach (ref readonly var field in request.Headers)
+        {
+            if (field.Id == id)
+            {
+                values.Add(request.GetValueString(field));
+            }
+        }
+
+        var verdict = await authenticator.VerifyAsync(values, method, address, cancellationToken);
+        switch (verdict.Outcome)
+        {
+            case DigestOutcome.Challenge or DigestOutcome.Stale:
+                if (verdict.Reason is not ("no_credentials" or "stale"))
+                {
+                    Log.AuthFailed(_logger, verdict.Username, address, verdict.Reason);
+                }
+
+                var name = proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
+                var challenges = authenticator.Challenges(verdict.Outcome == DigestOutcome.Stale).Select(c => new SipHeader(name, c)).ToList();
+                return new DigestCheck(null, proxy ? 407 : 401, proxy ? "Proxy Authentication Required" : "Unauthorized", challenges);
+            case DigestOutcome.Rejected or DigestOutcome.Blocked:
+                Log.AuthFailed(_logger, verdict.Username, address, verdict.Reason);
+                return new DigestCheck(null, 403, "Forbidden", null);
+            default:
+                return new DigestCheck(verdict.Username, 200, "OK", null);
+        }
+    }
+
+    /// <summary>
+    /// Authenticates the party behind an incoming call still in setup (RFC 3261 22.3, as a proxy would: 407 with
+    /// Proxy-Authenticate, credentials in Proxy-Authorization). Returns the authenticated user; otherwise the call has
+    /// been rejected (407 with fresh challenges, or 403 for wrong credentials or a blocked source) and null is returned.
+    /// The peer answers a 407 with a new INVITE, which arrives as a new call.
+    /// </summary>
+    internal async Task<string?> AuthenticateCallAsync(SipCall call, CancellationToken cancellationToken)
+    {
+        if (_authenticator is null)
+        {
+            throw new InvalidOperationException("This user agent has no digest authenticator.");
+        }
+
+        if (!call.IsIncoming || call.Invite is null)
+        {
+            throw new InvalidOperationException("Only incoming calls are authenticated.");
+        }
+
+        var check = await CheckDigestAsync(_authenticator, call.Invite, proxy: true, "INVITE", call.Peer.EndPoint.Address.ToString(), cancellationToken);
+        if (check.User is null)
+        {
+            RejectCall(call, check.Status, check.Reason, "unauthenticated", check.Headers);
+        }
+
+        return check.User;
     }
 
     private void HandleCancel(SipMessage request, SipServerTransaction transaction, in SipRequestInfo info)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Acd.Sip.Auth;
 using Acd.Sip.Transactions;
 using Acd.Sip.Ua;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,12 +25,12 @@ internal sealed class LoopbackSipNetwork
 
     public List<string> Delivered { get; } = [];
 
-    public SipUserAgent AddAgent(int port, SipUserAgentOptions? options = null)
+    public SipUserAgent AddAgent(int port, SipUserAgentOptions? options = null, SipDigestAuthenticator? authenticator = null)
     {
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
         var ua = new SipUserAgent(
             (options ?? new SipUserAgentOptions()) with { ContactAddress = $"127.0.0.1:{port}", AuthenticateRegister = false },
-            new Sender(this, endPoint), Time, NullLogger<SipUserAgent>.Instance);
+            new Sender(this, endPoint), Time, NullLogger<SipUserAgent>.Instance, authenticator: authenticator);
         _agents[endPoint] = ua;
         return ua;
     }
@@ -81,6 +82,25 @@ internal sealed class LoopbackSipNetwork
             Time.Advance(TimeSpan.FromMilliseconds(50));
             Pump();
         }
+    }
+
+    /// <summary>The next call <paramref name="ua"/> received (fails the test when there is none).</summary>
+    public static SipCall Incoming(SipUserAgent ua, string who = "the callee")
+    {
+        Xunit.Assert.True(ua.IncomingCalls.TryRead(out var call), who + " got no call");
+        return call;
+    }
+
+    /// <summary>The events <paramref name="call"/> has published so far.</summary>
+    public static List<SipCallEvent> Drain(SipCall call)
+    {
+        var events = new List<SipCallEvent>();
+        while (call.Events.TryRead(out var e))
+        {
+            events.Add(e);
+        }
+
+        return events;
     }
 
     public int CountDelivered(string startsWith) => Delivered.Count(d => d.StartsWith(startsWith, StringComparison.Ordinal));

@@ -31,22 +31,9 @@ public sealed class SipCallFlowTests
         Sdp = Offer,
     });
 
-    private SipCall Incoming()
-    {
-        Assert.True(_b.IncomingCalls.TryRead(out var call), "B got no call");
-        return call;
-    }
+    private SipCall Incoming() => LoopbackSipNetwork.Incoming(_b, "B");
 
-    private static List<SipCallEvent> Drain(SipCall call)
-    {
-        var events = new List<SipCallEvent>();
-        while (call.Events.TryRead(out var e))
-        {
-            events.Add(e);
-        }
-
-        return events;
-    }
+    private static List<SipCallEvent> Drain(SipCall call) => LoopbackSipNetwork.Drain(call);
 
     private (SipCall Caller, SipCall Callee) Connect()
     {
