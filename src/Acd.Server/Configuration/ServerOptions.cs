@@ -44,6 +44,12 @@ public sealed record ServerOptions
     /// <summary><c>Acd:Node</c>: this node's name in shared (Redis) state; defaults to host name and SIP port.</summary>
     public string NodeName { get; init; } = string.Empty;
 
+    /// <summary>
+    /// <c>Acd:HeartbeatTtl</c>: how long this node's heartbeat keeps it alive in shared (Redis) state: seconds or
+    /// hh:mm:ss, 1 s to 10 min, default 15 s. When it lapses, the other nodes count its waiting calls as lost.
+    /// </summary>
+    public TimeSpan HeartbeatTtl { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary><c>Ivr:Scripts</c>: the folder of IVR scripts.</summary>
     public string IvrScripts { get; init; } = "ivr-scripts";
 
@@ -161,6 +167,22 @@ public sealed record ServerOptions
             RecordsPath = Rooted(contentRoot, configuration["Records:Path"] ?? options.RecordsPath),
         };
         options = options with { NodeName = configuration["Acd:Node"] is { Length: > 0 } node ? node : $"{Environment.MachineName.ToLowerInvariant()}-{options.SipPort}" };
+
+        if (configuration["Acd:HeartbeatTtl"] is { Length: > 0 } ttl)
+        {
+            var parsed = ttl.Contains(':', StringComparison.Ordinal)
+                ? TimeSpan.TryParse(ttl, CultureInfo.InvariantCulture, out var span) ? span : TimeSpan.Zero
+                : double.TryParse(ttl, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && seconds <= 600
+                    ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero;
+            if (parsed >= TimeSpan.FromSeconds(1) && parsed <= TimeSpan.FromMinutes(10))
+            {
+                options = options with { HeartbeatTtl = parsed };
+            }
+            else
+            {
+                Error("Acd:HeartbeatTtl", $"'{ttl}' is not a heartbeat lifetime: seconds (e.g. 15) or hh:mm:ss, from 1 s to 10 min");
+            }
+        }
 
         if (configuration["Media:RtpPorts"] is { Length: > 0 } range)
         {

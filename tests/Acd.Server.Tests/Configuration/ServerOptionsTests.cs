@@ -71,6 +71,21 @@ public sealed class ServerOptionsTests
     }
 
     [Fact]
+    public void Read_HeartbeatTtl_SecondsOrTimeSpanWithinBounds()
+    {
+        var defaults = ServerOptions.Read(Config(), Home);
+        var seconds = ServerOptions.Read(Config(("Acd:HeartbeatTtl", "2.5")), Home);
+        var span = ServerOptions.Read(Config(("Acd:HeartbeatTtl", "00:01:00")), Home);
+        var errors = new[] { "0.5", "601", "00:11:00", "soon" }.Select(v =>
+            Assert.Throws<ConfigurationErrorsException>(() => ServerOptions.Read(Config(("Acd:HeartbeatTtl", v)), Home)));
+
+        Assert.Equal(TimeSpan.FromSeconds(15), defaults.HeartbeatTtl);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), seconds.HeartbeatTtl);
+        Assert.Equal(TimeSpan.FromMinutes(1), span.HeartbeatTtl);
+        Assert.All(errors, e => Assert.Equal("Acd:HeartbeatTtl", Assert.Single(e.Errors).Key));
+    }
+
+    [Fact]
     public void FindHome_FromNestedFolder_FindsCheckout()
     {
         Assert.Equal(Home, ServerOptions.FindHome(Path.Combine(Home, "src", "Acd.Server")));
