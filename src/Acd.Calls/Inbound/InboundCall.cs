@@ -710,6 +710,11 @@ internal sealed partial class InboundCall
         _callerMedia!.Leg.Stop();
         _bridge = new MediaBridge(_callerMedia.Leg, leg.Media.Leg);
         _phase = Phase.Talking;
+        if (_service.StartRecording(_bridge, CallId, _queue ?? string.Empty))
+        {
+            Event("recording");
+        }
+
         Log.Bridged(_logger, CallId, leg.Party);
     }
 
@@ -981,7 +986,11 @@ internal sealed partial class InboundCall
         _maxDurationTimer?.Dispose();
         _ivr?.Hangup();
         StopIvr();
-        _bridge?.Dispose();
+        if (_bridge is not null)
+        {
+            _recording = await _bridge.StopRecordingAsync().ConfigureAwait(false) ?? _recording;
+            _bridge.Dispose();
+        }
 
         // Release routing whatever happened: a waiting call leaves, a ringing agent is freed, a talking one wraps up.
         try

@@ -5,6 +5,8 @@ using Acd.Calls.Records;
 using Acd.Ivr.Runtime;
 using Acd.Ivr.Scripting;
 using Acd.Media.Audio;
+using Acd.Media.Clock;
+using Acd.Media.Mixing;
 using Acd.Media.Players;
 using Acd.Media.Sdp;
 using Acd.Sip;
@@ -44,6 +46,15 @@ public sealed record InboundCallDependencies
     public IvrMediaMetrics IvrMediaMetrics { get => field ??= new(); init; }
 
     public CallMetrics Metrics { get => field ??= new(); init; }
+
+    /// <summary>Which queues' answered calls are recorded (stereo WAV: caller left, agent right); null records none.</summary>
+    public Func<string, bool>? RecordQueue { get; init; }
+
+    /// <summary>The clock that paces recorders (the media pacing clock); required when <see cref="RecordQueue"/> is set.</summary>
+    public IMediaClock? RecordingClock { get; init; }
+
+    /// <summary>Where call recordings go: <c>&lt;folder&gt;/YYYY-MM-DD/&lt;call id&gt;.wav</c>.</summary>
+    public string RecordingDirectory { get; init; } = "recordings";
 
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
 }
@@ -193,6 +204,29 @@ public sealed class InboundCallService : IAsyncDisposable
         }
 
         _wrapUps.Clear();
+    }
+
+    /// <summary>Starts recording a bridged call when its queue's policy says so; returns whether it did.</summary>
+    internal bool StartRecording(MediaBridge bridge, string callId, string queue)
+    {
+        if (_deps.RecordQueue is not { } policy || _deps.RecordingClock is not { } clock || !policy(queue))
+        {
+            return false;
+        }
+
+        var safe = string.Concat(callId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        var path = Path.Combine(_deps.RecordingDirectory, Time.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), safe + ".wav");
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            bridge.StartRecording(path, clock);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.RecordingFailed(Logger, callId, path, e);
+            return false;
+        }
     }
 
     internal SdpNegotiator NewNegotiator(int port) =>

@@ -45,4 +45,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3113, Level = LogLevel.Error, Message = "Call {CallId}: writing the call record failed")]
     public static partial void RecordFailed(ILogger logger, string callId, Exception exception);
+
+    [LoggerMessage(EventId = 3114, Level = LogLevel.Warning, Message = "Call {CallId}: recording to {Path} could not start")]
+    public static partial void RecordingFailed(ILogger logger, string callId, string path, Exception exception);
 }

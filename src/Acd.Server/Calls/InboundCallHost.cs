@@ -10,6 +10,7 @@ using Acd.Media.Players;
 using Acd.Routing;
 using Acd.Server.Configuration;
 using Acd.Sip.Ua;
+using Acd.Transport.Clock;
 using Acd.Transport.Rtp;
 
 namespace Acd.Server.Calls;
@@ -30,10 +31,11 @@ internal sealed partial class InboundCallHost : BackgroundService
     private readonly Func<SipUserAgent, InboundCallService> _create;
     private HashSet<string> _queueNames;
     private InboundCallService? _calls;
+    private readonly DirectCallHost _direct;
 
     public InboundCallHost(
         ServerOptions options, ContactCenter center, AcdRouter router, IBindingStore bindings, IvrScriptCatalog catalog, IvrEngine engine,
-        PromptCache prompts, MusicOnHold music, RtpSessionFactory rtp, ICallRecordSink records, TimeProvider time, ILoggerFactory loggers, IMeterFactory meters)
+        PromptCache prompts, MusicOnHold music, RtpSessionFactory rtp, PacingClock clock, ICallRecordSink records, TimeProvider time, ILoggerFactory loggers, IMeterFactory meters)
     {
         _options = options;
         _center = center;
@@ -58,6 +60,8 @@ internal sealed partial class InboundCallHost : BackgroundService
         };
         var metrics = new CallMetrics(meters);
         var ivrMetrics = new IvrMediaMetrics(meters);
+        var agents = new BindingAgentDirectory(bindings, center);
+        _direct = new DirectCallHost(options, host, () => _center.Current, agents, router, rtp, records, time, loggers);
         _create = ua => new InboundCallService(callOptions, new InboundCallDependencies
         {
             UserAgent = ua,
@@ -67,23 +71,38 @@ internal sealed partial class InboundCallHost : BackgroundService
             Engine = engine,
             QueueInfo = queues,
             Queues = queues,
-            Agents = new BindingAgentDirectory(bindings, center),
+            Agents = agents,
             Records = records,
             Time = time,
             IvrMediaOptions = new IvrMediaOptions { RecordingDirectory = Path.Combine(options.RecordsPath, "voicemail") },
             IvrMediaMetrics = ivrMetrics,
+            RecordQueue = queue => _center.Current.Recording.Records(queue),
+            RecordingClock = clock,
+            RecordingDirectory = Path.Combine(options.RecordsPath, "recordings"),
             Metrics = metrics,
             Loggers = loggers,
         });
     }
 
     /// <summary>Creates the call service on the node's user agent (called once by the SIP service).</summary>
-    public void Attach(SipUserAgent ua) => _calls ??= _create(ua);
+    public void Attach(SipUserAgent ua)
+    {
+        _calls ??= _create(ua);
+        _direct.Attach(ua);
+    }
 
-    /// <summary>Routes an incoming INVITE by the number plan: 404 for unknown numbers, else the script or queue.</summary>
+    /// <summary>
+    /// Routes an incoming INVITE: an agent's extension is a direct call between agents (<see cref="DirectCallHost"/>),
+    /// anything else goes by the number plan: 404 for unknown numbers, else the script or queue.
+    /// </summary>
     public void Route(SipCall call)
     {
         var calls = _calls ?? throw new InvalidOperationException("Attach the user agent first.");
+        if (_direct.TryRoute(call))
+        {
+            return;
+        }
+
         var dialed = call.Invite is { } invite && invite.TryGetRequestUri(out var uri) ? uri.GetUserString() : string.Empty;
         var route = _center.Current.Numbers.FirstOrDefault(n => n.Matches(dialed));
         if (route is null)
@@ -113,6 +132,8 @@ internal sealed partial class InboundCallHost : BackgroundService
         {
             await _calls.DisposeAsync().ConfigureAwait(false);
         }
+
+        await _direct.DisposeAsync().ConfigureAwait(false);
 
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -15,7 +15,8 @@ public sealed class InboundCallTests
     [Fact]
     public async Task CallerPresses2_Agent1002AnswersCallerHangsUp_BridgedAndRecorded()
     {
-        await using var harness = await InboundCallHarness.StartAsync();
+        // Recording policy "all": the bridged conversation is written as a stereo WAV named in the record.
+        await using var harness = await InboundCallHarness.StartAsync(config => config.Replace("recording:\n  mode: none", "recording:\n  mode: all", StringComparison.Ordinal));
         var agentPort = Sipp.FreePort();
         await harness.RegisterAsync("1002", agentPort);
         Assert.True(await harness.WaitForMetricAsync("acd_agents{queue=\"support\",state=\"Available\"} 1"), await harness.MetricsAsync());
@@ -28,6 +29,11 @@ public sealed class InboundCallTests
         Assert.True(phone.ExitCode == 0, phone.ToString());
         var record = Assert.Single(await harness.RecordsAsync(1));
         AssertAnswered(record, "caller-hangup");
+        var recording = record.GetProperty("recordingFile").GetString()!;
+        Assert.True(File.Exists(recording), recording);
+        var wav = await File.ReadAllBytesAsync(recording);
+        Assert.Equal(2, BitConverter.ToInt16(wav, 22));
+        Assert.True(wav.Length > 44 + (8000 * 2 * 2 * 2), $"{wav.Length} bytes: less than 2 s of stereo audio");
     }
 
     [Fact]
