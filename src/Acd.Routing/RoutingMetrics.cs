@@ -19,6 +19,7 @@ public sealed class RoutingMetrics : IDisposable
     private readonly Counter<long> _rna;
     private readonly Counter<long> _redisErrors;
     private readonly Counter<long> _rejected;
+    private readonly Counter<long> _lost;
     private readonly Histogram<double> _wait;
     private readonly Histogram<double> _handle;
     private readonly Histogram<double> _redisCommand;
@@ -33,6 +34,7 @@ public sealed class RoutingMetrics : IDisposable
         _answered = _meter.CreateCounter<long>("acd_queue_calls_answered_total", description: "Calls answered by an agent.");
         _abandoned = _meter.CreateCounter<long>("acd_queue_calls_abandoned_total", description: "Callers who hung up while queued or ringing.");
         _withinSl = _meter.CreateCounter<long>("acd_queue_calls_answered_within_sl_total", description: "Calls answered within the queue's service-level threshold.");
+        _lost = _meter.CreateCounter<long>("acd_queue_calls_lost_total", description: "Waiting calls lost because their node stopped heartbeating (counted by the node that noticed).");
         _rna = _meter.CreateCounter<long>("acd_agent_ring_no_answer_total", description: "Reservations that rang out without answer.");
         _redisErrors = _meter.CreateCounter<long>("acd_redis_errors_total", description: "Redis connection failures and timeouts (each retried).");
         _rejected = _meter.CreateCounter<long>("acd_routing_rejected_requests_total", description: "Routing requests refused with an error value (tag: error).");
@@ -90,6 +92,9 @@ public sealed class RoutingMetrics : IDisposable
             case RoutingEventKind.Abandoned:
                 _abandoned.Add(1, queue);
                 _wait.Record(e.WaitMs / 1000.0, queue);
+                break;
+            case RoutingEventKind.Lost:
+                _lost.Add(1, queue);
                 break;
             case RoutingEventKind.Ended:
                 _handle.Record(e.HandleMs / 1000.0, queue);

@@ -69,6 +69,7 @@ public sealed class InboundTwoNodeTests
         Assert.True(await b.WaitForMetricAsync("acd_queue_calls_waiting{queue=\"support\"} 0", TimeSpan.FromSeconds(10)), await b.MetricsAsync() + await LogsAsync(a, b));
         Assert.EndsWith("\n1", (await redis.CommandAsync("HGET {acd}:qs:support lost")).ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("lost: node node-a stopped heartbeating", await b.ServerLogAsync(), StringComparison.Ordinal);
+        Assert.True(await b.WaitForMetricAsync("acd_queue_calls_lost_total{queue=\"support\"} 1", TimeSpan.FromSeconds(5)), await b.MetricsAsync());
         Assert.True((await caller).ExitCode == 0);
     }
 
