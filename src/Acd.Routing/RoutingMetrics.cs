@@ -39,7 +39,7 @@ public sealed class RoutingMetrics : IDisposable
         _redisErrors = _meter.CreateCounter<long>("acd_redis_errors_total", description: "Redis connection failures and timeouts (each retried).");
         _rejected = _meter.CreateCounter<long>("acd_routing_rejected_requests_total", description: "Routing requests refused with an error value (tag: error).");
         _wait = _meter.CreateHistogram<double>("acd_queue_wait_seconds", "s", "Wait from enqueue to answer or abandon.");
-        _handle = _meter.CreateHistogram<double>("acd_queue_handle_seconds", "s", "Talk time of answered calls.");
+        _handle = _meter.CreateHistogram<double>("acd_queue_talk_seconds", "s", "Talk time of answered calls (answer to hang-up); handle time with wrap-up is acd_queue_handle_seconds from the call layer.");
         _redisCommand = _meter.CreateHistogram<double>("acd_redis_command_seconds", "s", "Duration of one Redis routing script call.");
         _meter.CreateObservableGauge("acd_queue_calls_waiting", () => Each(s => s.Waiting));
         _meter.CreateObservableGauge("acd_queue_longest_wait_seconds", () => Each(s => s.LongestWaitMs / 1000.0));

@@ -11,6 +11,7 @@ public sealed class CallMetrics : IDisposable
     private readonly Counter<long> _agentLegs;
     private readonly Counter<long> _refused;
     private readonly Histogram<double> _setup;
+    private readonly Histogram<double> _handle;
     private int _active;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/> (or a private one).</summary>
@@ -21,6 +22,8 @@ public sealed class CallMetrics : IDisposable
         _calls = _meter.CreateCounter<long>("acd_calls_total", description: "Finished inbound calls by outcome (answered, abandoned, callback, voicemail, completed, failed).");
         _agentLegs = _meter.CreateCounter<long>("acd_agent_legs_total", description: "Agent phones rung, by result (answered, rejected, no_answer, unreachable, cancelled).");
         _refused = _meter.CreateCounter<long>("acd_calls_refused_total", description: "INVITEs refused before answer, by reason (unknown_number, bad_sdp, no_media_port, no_script).");
+        _handle = _meter.CreateHistogram<double>("acd_queue_handle_seconds", unit: "s", description: "Handle time of answered queue calls: talk + hold + wrap-up, recorded when the wrap-up ends.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [15, 30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 3600] });
         _setup = _meter.CreateHistogram<double>("acd_agent_ring_seconds", unit: "s", description: "From sending the INVITE to the agent's answer.");
     }
 
@@ -45,6 +48,8 @@ public sealed class CallMetrics : IDisposable
         _agentLegs.Add(1, new KeyValuePair<string, object?>("result", "answered"));
         _setup.Record(ring.TotalSeconds);
     }
+
+    internal void Handled(string queue, TimeSpan handle) => _handle.Record(handle.TotalSeconds, new KeyValuePair<string, object?>("queue", queue));
 
     internal static string OutcomeTag(CallOutcome outcome) => outcome switch
     {

@@ -274,6 +274,11 @@ public sealed class InboundCallService : IAsyncDisposable
 
     private void Write(CallRecord record)
     {
+        if (record is { Agent: not null, Queue: { } queue, TalkSeconds: { } talk })
+        {
+            Metrics.Handled(queue, TimeSpan.FromSeconds(talk + (record.WrapUpSeconds ?? 0)));
+        }
+
         try
         {
             _deps.Records.Write(record);

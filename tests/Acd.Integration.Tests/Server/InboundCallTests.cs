@@ -55,6 +55,11 @@ public sealed class InboundCallTests
 
         // Wrap-up (2 s in the test configuration) ended before the record was written; the agent is available again.
         Assert.InRange(record.GetProperty("wrapUpSeconds").GetDouble(), 1.5, 6);
+
+        // Handle time (talk + wrap-up) is measured once the wrap-up ended; talk time alone by routing.
+        Assert.True(await harness.WaitForMetricAsync("acd_queue_handle_seconds_count{queue=\"support\"} 1"), await harness.MetricsAsync());
+        Assert.True(await harness.WaitForMetricAsync("acd_queue_talk_seconds_count{queue=\"support\"} 1"), await harness.MetricsAsync());
+        Assert.True(await harness.WaitForMetricAsync("acd_calls_total{outcome=\"answered\"} 1"), await harness.MetricsAsync());
         Assert.True(await harness.WaitForMetricAsync("acd_agents{queue=\"support\",state=\"Available\"} 1"), await harness.MetricsAsync());
     }
 
