@@ -54,7 +54,7 @@ public sealed class InboundCallEdgeTests
     {
         await using var harness = await InboundCallHarness.StartAsync();
 
-        var caller = await harness.CallerAsync("caller_support_abandon.xml");
+        var caller = await harness.CallerAsync("caller_support_abandon.xml", 1, "-d", "8000");
 
         Assert.True(caller.ExitCode == 0, caller.ToString());
         var record = Assert.Single(await harness.RecordsAsync(1));
@@ -74,8 +74,9 @@ public sealed class InboundCallEdgeTests
         await harness.RegisterAsync("1002", port);
         Assert.True(await harness.WaitForMetricAsync(SupportAvailable + "1"), await harness.MetricsAsync());
 
+        // The phone rings from about 6 s after the digit for 15 s: hanging up at 12 s lands inside the ring even on a slow box.
         var agent = harness.AgentAsync("agent_no_answer.xml", port);
-        var caller = await harness.CallerAsync("caller_support_abandon.xml");
+        var caller = await harness.CallerAsync("caller_support_abandon.xml", 1, "-d", "12000");
         var phone = await agent;
 
         Assert.True(caller.ExitCode == 0, caller.ToString());
