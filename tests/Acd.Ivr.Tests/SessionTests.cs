@@ -447,6 +447,57 @@ public class SessionTests
     }
 
     [Fact]
+    public async Task PlayAsync_PromptsPlayedOutAndStopped_TokenSourceReusedUntilCancelledAndAllDisposedAtTheEnd()
+    {
+        using var call = CallHarness.Start(TestScripts.Compile(MenuScript), configure: c => c.HoldPlayback = true);
+        await call.UntilIdleAsync(() => call.Played.Count == 1);
+        call.FinishPlayback(); // played out: the menu waits for a digit
+        await call.UntilIdleAsync(() => call.Timers.Fired == 0 && call.Session.CurrentNode == "main");
+        call.Press("9"); // invalid: invalid-option + main-menu, on the same (reset) token source
+        await call.UntilIdleAsync(() => call.Played.Count == 3);
+        call.Press("8"); // stops that prompt: its source is cancelled and replaced
+        await call.UntilIdleAsync(() => call.Played.Count == 5);
+        call.Hangup();
+        await call.ResultAsync();
+
+        Assert.Equal(3, call.PlayTokens.Count);
+        Assert.Equal(call.PlayTokens[0], call.PlayTokens[1]);
+        Assert.NotEqual(call.PlayTokens[1], call.PlayTokens[2]);
+        Assert.Equal(2, call.PlaybacksCancelled);
+        Assert.All(call.PlayTokens, t => Assert.Throws<ObjectDisposedException>(() => t.WaitHandle)); // disposed, none leaked
+    }
+
+    [Fact]
+    public async Task PlayAsync_SameNodePromptsTwice_ResolvedOnceAndShared()
+    {
+        using var call = CallHarness.Start(TestScripts.Compile(MenuScript));
+        await call.UntilIdleAsync(() => call.Started.Count == 1);
+        call.Advance(TimeSpan.FromSeconds(5));
+        await call.UntilIdleAsync(() => call.Started.Count == 2);
+        call.Advance(TimeSpan.FromSeconds(5));
+        await call.UntilIdleAsync(() => call.Started.Count == 3);
+
+        Assert.Equal(["no-input", "main-menu"], call.Started[1].Select(p => p.Name));
+        Assert.Same(call.Started[1], call.Started[2]);
+    }
+
+    [Fact]
+    public async Task Menu_TimerFiringThatRacedARearm_IsIgnored()
+    {
+        using var call = CallHarness.Start(TestScripts.Compile(MenuScript));
+        await call.AtNodeAsync("main");
+        call.Advance(TimeSpan.FromSeconds(5)); // timeout: replay, the session's one timer re-armed
+        await call.UntilIdleAsync(() => call.InputErrors.Count == 1);
+
+        call.Timers.FireLastNow(); // the first wait's firing, arriving after the re-arm
+        call.Press("9");
+        await call.UntilIdleAsync(() => call.InputErrors.Count == 2);
+
+        Assert.Equal(["main:timeout", "main:invalid"], call.InputErrors);
+        Assert.Equal(1, call.Timers.ActiveTimers);
+    }
+
+    [Fact]
     public async Task Hangup_WhileWaitingForDigit_DisposesTimer()
     {
         using var call = CallHarness.Start(TestScripts.Compile(MenuScript));

@@ -82,6 +82,12 @@ internal sealed class CallHarness : IvrObserver, IIvrMedia, IIvrQueueInfo, IDisp
 
     public List<string> Played { get; } = [];
 
+    /// <summary>The token of every PlayAsync, in order.</summary>
+    public List<CancellationToken> PlayTokens { get; } = [];
+
+    /// <summary>The prompt list of every prompt start, in order.</summary>
+    public List<IReadOnlyList<IvrPrompt>> Started { get; } = [];
+
     public List<string> Entered { get; } = [];
 
     public List<string> InputErrors { get; } = [];
@@ -211,6 +217,8 @@ internal sealed class CallHarness : IvrObserver, IIvrMedia, IIvrQueueInfo, IDisp
                 Played.Add(prompt.Name);
             }
 
+            PlayTokens.Add(cancellationToken);
+
             if (!HoldPlayback)
             {
                 return Task.CompletedTask;
@@ -243,6 +251,14 @@ internal sealed class CallHarness : IvrObserver, IIvrMedia, IIvrQueueInfo, IDisp
 
     public ValueTask<IvrQueueStatus> GetStatusAsync(string queue, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Queues.TryGetValue(queue, out var status) ? status : new IvrQueueStatus(TimeSpan.Zero, 1, 0));
+
+    public override void PromptsStarted(IvrSession session, IReadOnlyList<IvrPrompt> prompts)
+    {
+        lock (_gate)
+        {
+            Started.Add(prompts);
+        }
+    }
 
     public override void NodeEntered(IvrSession session, string node, IvrNodeKind kind)
     {
@@ -287,6 +303,7 @@ internal sealed class TrackingTimeProvider(FakeTimeProvider inner) : TimeProvide
 {
     private int _active;
     private int _fired;
+    private (TimerCallback Callback, object? State)? _last;
 
     public int ActiveTimers => Volatile.Read(ref _active);
 
@@ -300,8 +317,16 @@ internal sealed class TrackingTimeProvider(FakeTimeProvider inner) : TimeProvide
 
     public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
 
+    /// <summary>Runs the last created timer's callback now, as a firing that was already under way when the timer was re-armed.</summary>
+    public void FireLastNow()
+    {
+        var (callback, state) = _last ?? throw new InvalidOperationException("no timer created");
+        callback(state);
+    }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
+        _last = (callback, state);
         Interlocked.Increment(ref _active);
         return new Tracked(inner.CreateTimer(s => { Interlocked.Increment(ref _fired); callback(s); }, state, dueTime, period), this);
     }

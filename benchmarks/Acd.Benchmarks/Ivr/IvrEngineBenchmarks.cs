@@ -42,7 +42,7 @@ public class IvrEngineBenchmarks
     public object CreateMachineOnly()
     {
         var state = _sample.Start;
-        return IvrMachineFactory.Create(_sample, () => state, s => state = s, static _ => Task.CompletedTask, includeHangup: true);
+        return IvrMachineFactory.Create(_sample, () => state, s => state = s, static _ => { }, includeHangup: true);
     }
 
     /// <summary>Load, validate and compile the sample script (once per reload, not per call).</summary>

@@ -26,7 +26,8 @@ namespace Acd.Benchmarks.Ivr;
 /// time out and hang up (a call that ends starts again on the same leg). Then, in the same run, the same N legs
 /// play a looped prompt without the IVR as the baseline. Reports send-time error p50/p99/p99.9 and skipped frames
 /// (late prompts) from the clock's wheels, prompts started/finished per second and CPU per 1,000 calls.
-/// Usage: ivr-media-load [--calls 1000] [--seconds 30] [--warmup 5] [--threads cores] [--slot-ms 2000]
+/// Usage: ivr-media-load [--calls 1000] [--seconds 30] [--warmup 5] [--threads cores] [--slot-ms 2000] [--nice N] [--alloc-types]
+/// (<c>--nice</c>: the pacing threads' Linux nice value, default the clock's own; <c>--alloc-types</c>: also print which types the IVR window allocates, sampled from the runtime's allocation ticks).
 /// </summary>
 public sealed class IvrMediaLoadTool : IBenchTool
 {
@@ -79,6 +80,8 @@ public sealed class IvrMediaLoadTool : IBenchTool
         var warmup = double.Parse(ToolArgs.Option(args, "--warmup", "5"), CultureInfo.InvariantCulture);
         var threads = int.Parse(ToolArgs.Option(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         var digitEvery = TimeSpan.FromMilliseconds(double.Parse(ToolArgs.Option(args, "--slot-ms", "2000"), CultureInfo.InvariantCulture));
+        var niceness = int.Parse(ToolArgs.Option(args, "--nice", PacingClock.DefaultNiceness.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        using var sampler = args.Contains("--alloc-types") ? new AllocationSampler() : null;
 
         var promptDir = Path.Combine(IvrBenchSupport.RepoRoot(), "ivr-scripts", "prompts");
         var load = IvrScriptLoader.Load("ivr-media-load.yaml", Script, IvrPromptLibrary.FromDirectory(promptDir), DateTimeOffset.UtcNow);
@@ -89,7 +92,7 @@ public sealed class IvrMediaLoadTool : IBenchTool
         Console.WriteLine($"# ivr-media-load {DateTime.UtcNow:u}, {Environment.ProcessorCount} cores, {calls} calls, {threads} pacing threads, {seconds} s measured after {warmup} s warm-up, a keypad slot every {digitEvery.TotalMilliseconds} ms per call (slots {string.Join(",", Keypad.Select(k => k.Length == 0 ? "-" : k))})");
         using var sink = new UdpSink();
         using var mediaMetrics = new MediaMetrics();
-        using var clock = new PacingClock(TimeProvider.System, mediaMetrics, threads: threads);
+        using var clock = new PacingClock(TimeProvider.System, mediaMetrics, threads: threads, niceness: niceness);
         var pool = new RtpPortPool(new RtpPortPoolOptions { BindAddress = "127.0.0.1", MinPort = 42000, MaxPort = 42000 + (4 * calls) + 2 });
         var factory = new RtpSessionFactory(pool, clock, new RtpSessionOptions(), TimeProvider.System, mediaMetrics, new Random(3));
         var random = new Random(5);
@@ -109,15 +112,18 @@ public sealed class IvrMediaLoadTool : IBenchTool
             }
 
             clock.Start();
-            var ivr = RunIvr(sessions, clock, sink, script, cache, seconds, warmup, digitEvery);
+            SpinWait.SpinUntil(() => clock.ThreadNiceness is not null, TimeSpan.FromSeconds(1));
+            Console.WriteLine($"# pacing threads: nice {clock.ThreadNiceness?.ToString(CultureInfo.InvariantCulture) ?? "n/a"} (asked {niceness}); GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, latency mode {System.Runtime.GCSettings.LatencyMode} (Batch: no background GC)");
+            var ivr = RunIvr(sessions, clock, sink, script, cache, seconds, warmup, digitEvery, sampler);
             var baseline = RunLooped(sessions, clock, sink, loop, seconds, warmup);
 
             Console.WriteLine();
-            Console.WriteLine("| run | calls | packets/s at sink | CPU cores | CPU % of a core per 1,000 calls | send error p50 ms | p99 ms | p99.9 ms | max ms | skipped frames (late) | prompts started/s | prompts finished/s (completed / cancelled / stopped) | digits/s | IVR node visits/s | calls ended | allocated KB/s | GCs gen0/1/2 | GC pause ms |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine("| run | calls | packets/s at sink | CPU cores | CPU % of a core per 1,000 calls | send error p50 ms | p99 ms | p99.9 ms | max ms | skipped frames (late) | prompts started/s | prompts finished/s (completed / cancelled / stopped) | digits/s | IVR node visits/s | calls ended | allocated KB/s | GCs gen0/1/2 | GC pause ms | loop stalls >= 20 ms (during a GC) |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             Print("IVR on real media (RtpSession + PacingClock + MediaLegIvrChannel)", calls, ivr);
             Print("baseline: same legs, looped prompt, no IVR", calls, baseline);
             Console.WriteLine();
+            Console.WriteLine($"Last GC in the IVR window: {ivr.LastGc}; in the baseline window: {baseline.LastGc}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CPU ratio IVR / looped-prompt baseline: {ivr.Cores / Math.Max(1e-9, baseline.Cores):F2}"));
             return 0;
         }
@@ -131,7 +137,7 @@ public sealed class IvrMediaLoadTool : IBenchTool
         }
     }
 
-    private static Result RunIvr(List<RtpSession> sessions, PacingClock clock, UdpSink sink, IvrScript script, PromptCache cache, double seconds, double warmup, TimeSpan digitEvery)
+    private static Result RunIvr(List<RtpSession> sessions, PacingClock clock, UdpSink sink, IvrScript script, PromptCache cache, double seconds, double warmup, TimeSpan digitEvery, AllocationSampler? sampler)
     {
         using var ivrMetrics = new IvrMetrics();
         using var mediaMetrics = new IvrMediaMetrics();
@@ -146,7 +152,7 @@ public sealed class IvrMediaLoadTool : IBenchTool
         var keypad = Task.Run(() => PressKeysAsync(channels, digitEvery, counters, stop.Token));
         try
         {
-            return Measure(sessions, clock, sink, counters, seconds, warmup);
+            return Measure(sessions, clock, sink, counters, seconds, warmup, sampler);
         }
         finally
         {
@@ -229,7 +235,7 @@ public sealed class IvrMediaLoadTool : IBenchTool
         }
     }
 
-    private static Result Measure(List<RtpSession> sessions, PacingClock clock, UdpSink sink, Counters counters, double seconds, double warmup)
+    private static Result Measure(List<RtpSession> sessions, PacingClock clock, UdpSink sink, Counters counters, double seconds, double warmup, AllocationSampler? sampler = null)
     {
         Thread.Sleep(TimeSpan.FromSeconds(warmup));
         foreach (var wheel in clock.Wheels)
@@ -238,6 +244,7 @@ public sealed class IvrMediaLoadTool : IBenchTool
         }
 
         var missed0 = sessions.Sum(s => s.PacingHandle?.MissedFrames ?? 0);
+        var stalls0 = clock.Stalls;
         var snapshot0 = counters.Snapshot();
         using var process = Process.GetCurrentProcess();
         var cpu0 = process.TotalProcessorTime;
@@ -245,30 +252,42 @@ public sealed class IvrMediaLoadTool : IBenchTool
         var allocated0 = GC.GetTotalAllocatedBytes();
         int[] gcs0 = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         var pause0 = GC.GetTotalPauseDuration();
+        sampler?.Start();
         var sw = Stopwatch.StartNew();
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
         var elapsed = sw.Elapsed.TotalSeconds;
+        sampler?.StopAndPrint("IVR window");
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         var received = sink.Received - received0;
         var allocated = GC.GetTotalAllocatedBytes() - allocated0;
         var gcs = $"{GC.CollectionCount(0) - gcs0[0]}/{GC.CollectionCount(1) - gcs0[1]}/{GC.CollectionCount(2) - gcs0[2]}";
         var pause = GC.GetTotalPauseDuration() - pause0;
+        var lastGc = "none";
+        if (GC.CollectionCount(0) != gcs0[0])
+        {
+            var info = GC.GetGCMemoryInfo(GCKind.Any);
+            lastGc = string.Create(CultureInfo.InvariantCulture,
+                $"gen{info.Generation}{(info.Concurrent ? " background" : "")}, pause {info.PauseDurations[0].TotalMilliseconds:F1} ms, promoted {info.PromotedBytes / 1048576.0:F1} MB, heap {info.HeapSizeBytes / 1048576.0:F0} MB, {(info.Compacted ? "compacting" : "sweeping")}");
+        }
+
         var delta = counters.Snapshot() - snapshot0;
         var missed = sessions.Sum(s => s.PacingHandle?.MissedFrames ?? 0) - missed0;
+        var stalls = clock.Stalls;
         var wheels = clock.Wheels.Select(w => w.Lateness).ToArray();
 
         // Percentiles over all wheels: the worst wheel's value is an upper bound of the merged percentile.
         return new Result(received / elapsed, cpu / elapsed,
             wheels.Max(h => h.Percentile(0.5)), wheels.Max(h => h.Percentile(0.99)), wheels.Max(h => h.Percentile(0.999)), wheels.Max(h => h.Max),
-            missed, delta.Scale(1 / elapsed), delta.CallsEnded, allocated / elapsed, gcs, pause.TotalMilliseconds);
+            missed, delta.Scale(1 / elapsed), delta.CallsEnded, allocated / elapsed, gcs, pause.TotalMilliseconds, lastGc,
+            $"{stalls.Count - stalls0.Count} ({stalls.DuringGc - stalls0.DuringGc})");
     }
 
     private static void Print(string name, int calls, Result r) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {calls} | {r.ReceivedPerSecond:F0} | {r.Cores:F2} | {r.Cores * 100 * 1000 / calls:F1} | {r.P50 * 1000:F2} | {r.P99 * 1000:F2} | {r.P999 * 1000:F2} | {r.Max * 1000:F2} | {r.Skipped} | {r.Rates.Started:F1} | {r.Rates.Completed + r.Rates.Cancelled + r.Rates.Stopped:F1} ({r.Rates.Completed:F1} / {r.Rates.Cancelled:F1} / {r.Rates.Stopped:F1}) | {r.Rates.Digits:F1} | {r.Rates.Visits:F1} | {r.CallsEnded:F0} | {r.AllocatedPerSecond / 1024:F0} | {r.Gcs} | {r.GcPauseMs:F1} |"));
+            $"| {name} | {calls} | {r.ReceivedPerSecond:F0} | {r.Cores:F2} | {r.Cores * 100 * 1000 / calls:F1} | {r.P50 * 1000:F2} | {r.P99 * 1000:F2} | {r.P999 * 1000:F2} | {r.Max * 1000:F2} | {r.Skipped} | {r.Rates.Started:F1} | {r.Rates.Completed + r.Rates.Cancelled + r.Rates.Stopped:F1} ({r.Rates.Completed:F1} / {r.Rates.Cancelled:F1} / {r.Rates.Stopped:F1}) | {r.Rates.Digits:F1} | {r.Rates.Visits:F1} | {r.CallsEnded:F0} | {r.AllocatedPerSecond / 1024:F0} | {r.Gcs} | {r.GcPauseMs:F1} | {r.Stalls} |"));
 
-    private sealed record Result(double ReceivedPerSecond, double Cores, double P50, double P99, double P999, double Max, long Skipped, Snapshot Rates, double CallsEnded, double AllocatedPerSecond, string Gcs, double GcPauseMs);
+    private sealed record Result(double ReceivedPerSecond, double Cores, double P50, double P99, double P999, double Max, long Skipped, Snapshot Rates, double CallsEnded, double AllocatedPerSecond, string Gcs, double GcPauseMs, string LastGc, string Stalls);
 
     private readonly record struct Snapshot(double Started, double Completed, double Cancelled, double Stopped, double Digits, double Visits, double CallsEnded)
     {

@@ -32,6 +32,7 @@ public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
     private readonly TimeProvider _time;
     private readonly IvrMediaMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly Stack<Playback> _free = new(); // playbacks whose end the leg has reported, for reuse
     private IvrSession? _session;
     private Playback? _current;
     private bool _disposed;
@@ -70,13 +71,14 @@ public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
             return Task.FromCanceled(cancellationToken);
         }
 
-        var loaded = new List<Prompt>(prompts.Count);
-        foreach (var prompt in prompts)
+        var playback = Rent();
+        for (var i = 0; i < prompts.Count; i++)
         {
+            var prompt = prompts[i];
             var result = _prompts.Get(prompt.Path);
             if (result.Prompt is { } p)
             {
-                loaded.Add(p);
+                playback.Prompts.Add(p);
             }
             else
             {
@@ -85,7 +87,13 @@ public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
             }
         }
 
-        return loaded.Count == 0 ? Task.CompletedTask : Start(loaded, cancellationToken);
+        if (playback.Prompts.Count == 0)
+        {
+            Return(playback);
+            return Task.CompletedTask;
+        }
+
+        return Start(playback, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -95,7 +103,9 @@ public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         if (request.Beep)
         {
-            await Start([ToneGenerator.Build(ToneSpec.Beep)], cancellationToken).ConfigureAwait(false);
+            var beep = Rent();
+            beep.Prompts.Add(ToneGenerator.Build(ToneSpec.Beep));
+            await Start(beep, cancellationToken).ConfigureAwait(false);
         }
 
         if (_leg.Forwarder is not null)
@@ -166,9 +176,33 @@ public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
         current?.Finish(PlaybackEnd.Stopped, _metrics);
     }
 
-    private Task Start(IReadOnlyList<Prompt> prompts, CancellationToken cancellationToken)
+    private Playback Rent()
     {
-        var playback = new Playback(this, new PromptPlayer(prompts), cancellationToken);
+        lock (_gate)
+        {
+            if (_free.TryPop(out var playback))
+            {
+                return playback;
+            }
+        }
+
+        return new Playback(this);
+    }
+
+    private void Return(Playback playback)
+    {
+        playback.Prompts.Clear();
+        lock (_gate)
+        {
+            if (_free.Count < 4)
+            {
+                _free.Push(playback);
+            }
+        }
+    }
+
+    private Task Start(Playback playback, CancellationToken cancellationToken)
+    {
         Playback? previous;
         lock (_gate)
         {
@@ -178,36 +212,47 @@ public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
 
         if (previous is not null)
         {
-            _leg.Stop(); // completes the previous playback through PlaybackFinished before the new one is current
+            _leg.Stop(); // ends the previous playback through PlaybackFinished before the new one is current
         }
 
+        var task = playback.Begin(cancellationToken);
         lock (_gate)
         {
             _current = playback;
         }
 
-        _leg.Play(playback.Source);
-        playback.Register();
-        return playback.Task;
+        _leg.Play(playback);
+        if (playback.Register())
+        {
+            Return(playback);
+        }
+
+        return task;
     }
 
     private void OnPlaybackFinished(MediaLeg leg, IFrameSource source, PlaybackEnd end)
     {
-        Playback? playback;
-        lock (_gate)
+        // Only this channel's own prompts: the end of a source the call layer played must not end a prompt.
+        if (source is not Playback playback || !ReferenceEquals(playback.Owner, this))
         {
-            playback = _current;
-            // Only the current prompt's own ending ends it: a late Completed of an earlier prompt, or the end of a
-            // source the call layer played, must not.
-            if (playback is null || !ReferenceEquals(playback.Source, source))
-            {
-                return;
-            }
-
-            _current = null;
+            return;
         }
 
+        lock (_gate)
+        {
+            if (ReferenceEquals(_current, playback))
+            {
+                _current = null;
+            }
+        }
+
+        // Also a late Completed of a playback already replaced: its task still completes. The leg reports each
+        // play once, so after this (and after Start registered its cancellation) the playback can be reused.
         playback.Finish(end, _metrics);
+        if (playback.Release())
+        {
+            Return(playback);
+        }
     }
 
     private void OnDigit(MediaLeg leg, DtmfDigit digit) => Volatile.Read(ref _session)?.PostDigit(digit.Digit);
@@ -239,40 +284,72 @@ public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
         return string.Create(CultureInfo.InvariantCulture, $"{safe}-{stamp}-{Guid.NewGuid():N}.wav");
     }
 
-    /// <summary>One PlayAsync: its source, its task and its cancellation.</summary>
-    private sealed class Playback(MediaLegIvrChannel owner, PromptPlayer source, CancellationToken token)
+    /// <summary>
+    /// One PlayAsync: the source the leg plays (a reusable <see cref="PromptPlayer"/>), its task and its cancellation.
+    /// Reused by the channel once the leg has reported its end, so a prompt start allocates only its task.
+    /// </summary>
+    private sealed class Playback(MediaLegIvrChannel owner) : IFrameSource
     {
-        private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private static readonly Action<object?, CancellationToken> OnCancel = static (s, token) =>
+        {
+            var p = (Playback)s!;
+            if (p._token == token) // not a late callback of this playback's previous use
+            {
+                p._cancelRequested = true;
+                p.Owner.Cancel(p);
+            }
+        };
+
+        private static readonly Prompt Nothing = Prompt.FromSamples("nothing", new short[G711.SamplesPerFrame]);
+        private readonly PromptPlayer _player = new([Nothing]);
+        private TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private CancellationToken _token;
         private CancellationTokenRegistration _registration;
         private volatile bool _cancelRequested;
+        private int _holds; // Start's registration and the leg's end report: reusable when both are done
 
-        public PromptPlayer Source { get; } = source;
+        public MediaLegIvrChannel Owner { get; } = owner;
 
-        public Task Task => _completion.Task;
+        /// <summary>The prompts of the next <see cref="Begin"/>.</summary>
+        public List<Prompt> Prompts { get; } = [];
 
-        public void Register()
+        public bool BargeIn => false;
+
+        public Task Begin(CancellationToken token)
         {
-            if (token.CanBeCanceled)
+            _player.Reset(Prompts);
+            Prompts.Clear();
+            _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            _cancelRequested = false;
+            _registration = default;
+            _token = token;
+            Volatile.Write(ref _holds, 2);
+            return _completion.Task;
+        }
+
+        /// <summary>Registers the cancellation after the leg started playing; true when the playback may be reused now.</summary>
+        public bool Register()
+        {
+            if (_token.CanBeCanceled)
             {
-                _registration = token.UnsafeRegister(static s =>
-                {
-                    var p = (Playback)s!;
-                    p._cancelRequested = true;
-                    p.Owner.Cancel(p);
-                }, this);
+                _registration = _token.UnsafeRegister(OnCancel, this);
+                Interlocked.MemoryBarrier(); // Finish completes the task, then reads the registration: one of us sees the other
                 if (_completion.Task.IsCompleted)
                 {
                     _registration.Unregister(); // the prompt ended before the registration existed
                 }
             }
+
+            return Release();
         }
 
-        private MediaLegIvrChannel Owner { get; } = owner;
+        /// <summary>One of the two holds is done; true for the last.</summary>
+        public bool Release() => Interlocked.Decrement(ref _holds) == 0;
 
         public void Finish(PlaybackEnd end, IvrMediaMetrics metrics)
         {
             var cancelled = end == PlaybackEnd.BargedIn || (end == PlaybackEnd.Stopped && _cancelRequested);
-            var done = cancelled ? _completion.TrySetCanceled(token.IsCancellationRequested ? token : default) : _completion.TrySetResult();
+            var done = cancelled ? _completion.TrySetCanceled(_token.IsCancellationRequested ? _token : default) : _completion.TrySetResult();
             if (done)
             {
                 metrics.Prompts.Add(1, new KeyValuePair<string, object?>("end", cancelled ? "cancelled" : end == PlaybackEnd.Completed ? "completed" : "stopped"));
@@ -280,5 +357,9 @@ public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
 
             _registration.Unregister(); // never waits for a running callback (that may be this thread)
         }
+
+        public bool ReadFrame(G711Law law, Span<byte> frame) => _player.ReadFrame(law, frame);
+
+        public void Skip(int frames) => _player.Skip(frames);
     }
 }

@@ -19,7 +19,7 @@ internal static class IvrMachineFactory
     /// state is configured here; the session calls <see cref="ConfigureNode"/> as the call reaches nodes, so a call
     /// pays only for the part of the script it visits.
     /// </summary>
-    public static StateMachine<IvrNode, string> Create(IvrScript script, Func<IvrNode> getState, Action<IvrNode> setState, Func<IvrNode, Task>? onEntry, bool includeHangup, bool lazy = false)
+    public static StateMachine<IvrNode, string> Create(IvrScript script, Func<IvrNode> getState, Action<IvrNode> setState, Action<IvrNode>? onEntry, bool includeHangup, bool lazy = false)
     {
         var machine = new StateMachine<IvrNode, string>(getState, setState, FiringMode.Queued);
         if (!lazy)
@@ -40,17 +40,18 @@ internal static class IvrMachineFactory
     }
 
     /// <summary>Configures one node's entry action and outgoing transitions (call once per node and machine).</summary>
-    public static void ConfigureNode(StateMachine<IvrNode, string> machine, IvrScript script, IvrNode node, Func<IvrNode, Task>? onEntry, bool includeHangup)
+    /// <remarks>Entry actions are synchronous (the session fires with <c>Fire</c>): waits happen in the session's loop.</remarks>
+    public static void ConfigureNode(StateMachine<IvrNode, string> machine, IvrScript script, IvrNode node, Action<IvrNode>? onEntry, bool includeHangup)
     {
         var state = machine.Configure(node);
         var description = node.EntryDescription ??= Describe(node);
         if (onEntry is not null)
         {
-            state.OnEntryAsync(() => onEntry(node), description);
+            state.OnEntry(() => onEntry(node), description);
         }
         else
         {
-            state.OnEntryAsync(static () => Task.CompletedTask, description);
+            state.OnEntry(static () => { }, description);
         }
 
         foreach (var edge in node.Edges)

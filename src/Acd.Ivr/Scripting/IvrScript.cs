@@ -29,6 +29,7 @@ public sealed class IvrScript
         End = end;
         Schedules = schedules;
         Prompts = prompts;
+        PromptSets = new Runtime.IvrPromptSets(prompts);
         LoadedAt = loadedAt;
         NodeByName = nodes.ToFrozenDictionary(n => n.Name, StringComparer.Ordinal);
         for (var i = 0; i < nodes.Length; i++)
@@ -71,6 +72,9 @@ public sealed class IvrScript
     internal FrozenDictionary<string, BusinessSchedule> Schedules { get; }
 
     internal IvrPromptLibrary Prompts { get; }
+
+    /// <summary>The nodes' prompt lists resolved to files, per language, shared by the script's calls.</summary>
+    internal Runtime.IvrPromptSets PromptSets { get; }
 
     /// <summary>The node kind of <paramref name="node"/>, or null when the script has no such node.</summary>
     public IvrNodeKind? KindOf(string node) => NodeByName.TryGetValue(node, out var n) ? n.Kind : null;

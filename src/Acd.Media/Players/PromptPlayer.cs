@@ -9,7 +9,8 @@ namespace Acd.Media.Players;
 /// </summary>
 public sealed class PromptPlayer : IFrameSource
 {
-    private readonly Prompt[] _prompts;
+    private Prompt[] _prompts;
+    private int _count;
     private int _prompt;
     private int _frame;
 
@@ -23,8 +24,39 @@ public sealed class PromptPlayer : IFrameSource
         }
 
         _prompts = [.. prompts];
+        _count = _prompts.Length;
         Loop = loop;
         BargeIn = bargeIn;
+    }
+
+    /// <summary>
+    /// Plays <paramref name="prompts"/> from their first frame, reusing this player and its buffer (a caller that
+    /// starts many prompts keeps a few players instead of allocating one per prompt). Only while no leg plays it:
+    /// after the leg reported its end, or before it is given to one.
+    /// </summary>
+    public void Reset(IReadOnlyList<Prompt> prompts)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        if (prompts.Count == 0)
+        {
+            throw new ArgumentException("At least one prompt is required.", nameof(prompts));
+        }
+
+        if (_prompts.Length < prompts.Count)
+        {
+            _prompts = new Prompt[prompts.Count];
+        }
+
+        for (var i = 0; i < prompts.Count; i++)
+        {
+            _prompts[i] = prompts[i];
+        }
+
+        Array.Clear(_prompts, prompts.Count, _prompts.Length - prompts.Count); // no stale prompt kept alive
+        _count = prompts.Count;
+        _prompt = 0;
+        _frame = 0;
+        FramesPlayed = 0;
     }
 
     /// <summary>Whether playback restarts after the last prompt.</summary>
@@ -65,11 +97,11 @@ public sealed class PromptPlayer : IFrameSource
         {
             _frame = 0;
             _prompt++;
-            if (_prompt == _prompts.Length)
+            if (_prompt == _count)
             {
                 if (!Loop)
                 {
-                    _prompt = _prompts.Length - 1;
+                    _prompt = _count - 1;
                     _frame = _prompts[_prompt].FrameCount;
                     return false;
                 }

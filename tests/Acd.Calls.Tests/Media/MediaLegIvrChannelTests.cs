@@ -98,6 +98,25 @@ public sealed class MediaLegIvrChannelTests : IDisposable
     }
 
     [Fact]
+    public async Task PlayAsync_PromptsInTurn_ReuseTheSourceOnceTheLegReportedItsEnd()
+    {
+        var sources = new List<IFrameSource>();
+        _leg.PlaybackFinished += (_, source, _) => sources.Add(source);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var task = _channel.PlayAsync([Wav("a" + i, frames: 2)], CancellationToken.None);
+            Tick(_leg, 3);
+            await task.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+
+        Assert.Equal(3, sources.Count);
+        Assert.Same(sources[0], sources[1]);
+        Assert.Same(sources[1], sources[2]);
+        Assert.Equal(6, _sink.Count); // each use played its own prompt from its first frame
+    }
+
+    [Fact]
     public async Task PlayAsync_WhilePlaying_EndsThePreviousPlaybackAndPlaysTheNew()
     {
         var first = _channel.PlayAsync([Wav("a", frames: 50)], CancellationToken.None);
@@ -379,7 +398,7 @@ public sealed class MediaLegIvrChannelTests : IDisposable
         }
     }
 
-    /// <summary>The fake clock, telling the test when the session arms a timer.</summary>
+    /// <summary>The fake clock, telling the test when the session arms a timer (creates one, or re-arms it).</summary>
     private sealed class TimerWatch(FakeTimeProvider fake) : TimeProvider
     {
         private readonly Lock _gate = new();
@@ -404,13 +423,37 @@ public sealed class MediaLegIvrChannelTests : IDisposable
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            var timer = fake.CreateTimer(callback, state, dueTime, period);
+            var timer = new WatchedTimer(this, fake.CreateTimer(callback, state, dueTime, period));
+            Armed(dueTime);
+            return timer;
+        }
+
+        private void Armed(TimeSpan dueTime)
+        {
+            if (dueTime == Timeout.InfiniteTimeSpan)
+            {
+                return;
+            }
+
             lock (_gate)
             {
                 _created.TrySetResult();
             }
+        }
 
-            return timer;
+        /// <summary>A session re-arms one timer: a Change with a due time is an arm too.</summary>
+        private sealed class WatchedTimer(TimerWatch watch, ITimer inner) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                var changed = inner.Change(dueTime, period);
+                watch.Armed(dueTime);
+                return changed;
+            }
+
+            public void Dispose() => inner.Dispose();
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
         }
     }
 }
