@@ -101,8 +101,28 @@ internal sealed class BaresipPhone : IAsyncDisposable
     /// <summary>Starts baresip with an account on <paramref name="registrar"/> (no registration) and connects to its control port.</summary>
     public static Task<BaresipPhone> StartAsync(string registrar) => StartAsync(registrar, new BaresipAccount());
 
-    /// <summary>Starts baresip with <paramref name="account"/> on <paramref name="registrar"/> (host:port) and connects to its control port.</summary>
+    /// <summary>
+    /// Starts baresip with <paramref name="account"/> on <paramref name="registrar"/> (host:port) and connects to its control
+    /// port. A free port can be taken by a parallel test between the check and baresip's bind, which makes baresip exit at
+    /// once: then it starts again on new ports (three attempts).
+    /// </summary>
     public static async Task<BaresipPhone> StartAsync(string registrar, BaresipAccount account)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(registrar, account);
+            }
+            catch (BaresipExitedException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private sealed class BaresipExitedException(string output) : Exception("baresip exited at start: " + output);
+
+    private static async Task<BaresipPhone> StartOnceAsync(string registrar, BaresipAccount account)
     {
         ArgumentNullException.ThrowIfNull(account);
         var directory = System.IO.Directory.CreateTempSubdirectory("acd-baresip-media-");
@@ -167,6 +187,17 @@ internal sealed class BaresipPhone : IAsyncDisposable
             {
                 control.Dispose();
                 await Task.Delay(100, CancellationToken.None); // baresip is still loading its modules
+            }
+            catch (SocketException) when (process.HasExited)
+            {
+                control.Dispose();
+                string text;
+                lock (output)
+                {
+                    text = output.ToString();
+                }
+
+                throw new BaresipExitedException(text);
             }
             catch
             {
