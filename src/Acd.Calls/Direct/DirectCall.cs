@@ -239,13 +239,12 @@ internal sealed class DirectCall
                 await OnCalleeAsync(signal.Event).ConfigureAwait(false);
                 break;
             case RingTimedOut when _phase == Phase.Ringing:
-                _leg!.EndReason = "ring-no-answer";
-                _leg.Call.Hangup();
+                _leg!.HangUp("ring-no-answer");
                 Refuse(480, "Temporarily Unavailable", "callee-no-answer");
                 break;
             case MaxDurationReached:
                 _caller.Hangup();
-                _leg?.Call.Hangup();
+                _leg?.HangUp("max-duration");
                 End(CallOutcome.Answered, "max-duration");
                 break;
             case Shutdown:
@@ -275,13 +274,12 @@ internal sealed class DirectCall
             case Phase.Ringing:
                 // CANCEL from the caller: cancel the callee's leg too.
                 Event("caller-cancelled", reason);
-                _leg!.EndReason = "caller-cancelled";
-                _leg.Call.Hangup();
+                _leg!.HangUp("caller-cancelled");
                 End(CallOutcome.Abandoned, "caller-cancelled");
                 break;
             case Phase.Talking:
                 Event("caller-hangup", reason);
-                _leg!.Call.Hangup();
+                _leg!.HangUp("caller-hangup");
                 End(CallOutcome.Answered, "caller-hangup");
                 break;
         }
@@ -302,7 +300,7 @@ internal sealed class DirectCall
                 await OnCalleeAnsweredAsync(leg, answered).ConfigureAwait(false);
                 break;
             case SipCallAnswered:
-                leg.Call.Hangup();
+                leg.HangUp("unwanted-answer");
                 break;
             case SipCallFailed failed when _phase == Phase.Ringing:
                 leg.Status = failed.StatusCode;
@@ -344,8 +342,7 @@ internal sealed class DirectCall
         var media = parsed.Success ? leg.Negotiator.AcceptAnswer(parsed.Session!) : null;
         if (media is not { Success: true })
         {
-            leg.EndReason = "bad-sdp";
-            leg.Call.Hangup();
+            leg.HangUp("bad-sdp");
             Refuse(488, "Not Acceptable Here", "callee-bad-sdp");
             return;
         }
@@ -356,8 +353,7 @@ internal sealed class DirectCall
         if (!_caller.Answer(_callerAnswer))
         {
             // The caller cancelled between the callee's answer and ours.
-            leg.EndReason = "caller-cancelled";
-            leg.Call.Hangup();
+            leg.HangUp("caller-cancelled");
             End(CallOutcome.Abandoned, "caller-cancelled");
             return;
         }
@@ -410,8 +406,7 @@ internal sealed class DirectCall
 
         if (_leg is { } leg && leg.Call.State != SipCallState.Ended)
         {
-            leg.EndReason ??= _reason;
-            leg.Call.Hangup();
+            leg.HangUp(_reason ?? "ended");
         }
 
         // Give both agents back to routing as soon as the call is over, then wait a moment for the callee's leg to
@@ -566,11 +561,24 @@ internal sealed class DirectCall
 
         public DateTimeOffset? AnsweredAt { get; set; }
 
+        private bool _hungUp;
+
         public DateTimeOffset? EndedAt { get; private set; }
 
         public int? Status { get; set; }
 
         public string? EndReason { get; set; }
+
+        /// <summary>Hangs the leg up once (CANCEL while it rings, BYE once answered); later calls only keep the first reason.</summary>
+        public void HangUp(string reason)
+        {
+            EndReason ??= reason;
+            if (!_hungUp)
+            {
+                _hungUp = true;
+                Call.Hangup();
+            }
+        }
 
         public void Ended(DateTimeOffset at, string reason)
         {

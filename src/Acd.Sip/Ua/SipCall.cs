@@ -74,6 +74,9 @@ public sealed class SipCall
 
     internal bool CancelRequested { get; set; }
 
+    /// <summary>The branch of the INVITE a CANCEL was sent for (at most one per INVITE transaction).</summary>
+    internal string? CancelledBranch { get; set; }
+
     private int _acknowledged;
 
     /// <summary>Marks the INVITE's 2xx as acknowledged; true only for the first ACK (later ones answer retransmitted 2xx).</summary>

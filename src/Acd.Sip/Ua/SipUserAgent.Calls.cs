@@ -198,6 +198,13 @@ public sealed partial class SipUserAgent
             return; // 9.1: wait for a provisional; the InviteUser sends the CANCEL when one arrives.
         }
 
+        if (call.CancelledBranch == invite.Branch)
+        {
+            return; // One CANCEL per INVITE: a second Hangup or a later provisional (183 after 180) sends no other.
+        }
+
+        call.CancelledBranch = invite.Branch;
+
         var cancel = call.InviteParts with { Method = "CANCEL", ContentType = null, Body = default, Contact = null, Headers = [] };
         Transactions.SendRequest("CANCEL", invite.Branch, SipRequestWriter.Create(cancel), call.Peer, new FinalStatusUser(null));
     }
