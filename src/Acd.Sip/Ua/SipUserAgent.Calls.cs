@@ -163,8 +163,18 @@ public sealed partial class SipUserAgent
         }
 
         var response = SipResponseWriter.Create(call.Invite!, call.Peer, status, reason, call.LocalTag, headers, server: _options.ProductName);
+
+        // Forget the Call-ID before the final response leaves: the peer's next INVITE with it (the retry after a 407)
+        // can arrive on the receive loop before this method returns, and must not be refused as a loop (482).
+        ((ICollection<KeyValuePair<string, SipCall>>)_calls).Remove(new(call.CallId, call));
         if (!call.ServerTransaction!.Respond(status, response))
         {
+            // Another final response won the race (an answer, or 487 to a CANCEL): that path owns the call.
+            if (call.State != SipCallState.Ended)
+            {
+                _calls.TryAdd(call.CallId, call);
+            }
+
             return false;
         }
 
