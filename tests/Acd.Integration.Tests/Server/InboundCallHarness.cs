@@ -182,6 +182,21 @@ internal sealed class InboundCallHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Asserts a record of two legs, the agent's answered (200), and audio across the bridge both ways: the agent phone
+    /// (SIPp with -rtp_echo) echoes what it hears, so packets coming back from it prove the caller's audio crossed.
+    /// </summary>
+    public static void AssertBridged(JsonElement record)
+    {
+        var text = record.ToString();
+        var legs = record.GetProperty("legs").EnumerateArray().ToList();
+        Xunit.Assert.Equal(2, legs.Count);
+        var agentLeg = legs.Single(l => l.GetProperty("role").GetString() == "agent");
+        Xunit.Assert.Equal(200, agentLeg.GetProperty("status").GetInt32());
+        Xunit.Assert.True(agentLeg.GetProperty("quality").GetProperty("packetsReceived").GetInt64() > 40, text);
+        Xunit.Assert.True(legs.Single(l => l.GetProperty("role").GetString() == "caller").GetProperty("quality").GetProperty("packetsReceived").GetInt64() > 40, text);
+    }
+
     public static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 
     private static async Task<string> ReadAllSharedAsync(string file)
