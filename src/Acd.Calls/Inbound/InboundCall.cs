@@ -992,20 +992,21 @@ internal sealed partial class InboundCall
             _bridge.Dispose();
         }
 
-        // Release routing whatever happened: a waiting call leaves, a ringing agent is freed, a talking one wraps up.
+        // Release routing whatever happened: a waiting call leaves, a ringing agent is freed, a talking one wraps up
+        // (after the drain below: see there).
         try
         {
             await CancelRingingAsync("call-ended", report: false).ConfigureAwait(false);
             await LeaveQueueAsync().ConfigureAwait(false);
-            if (_agent is { Answered: true } agent)
-            {
-                _talkEnded = _service.Time.GetUtcNow();
-                await _service.Queues.EndAsync(CallId, agent.Party, CancellationToken.None).ConfigureAwait(false);
-            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Log.ReleaseFailed(_logger, CallId, e);
+        }
+
+        if (_agent is { Answered: true })
+        {
+            _talkEnded = _service.Time.GetUtcNow();
         }
 
         if (!_callerGone || _caller.State != SipCallState.Ended)
@@ -1040,6 +1041,21 @@ internal sealed partial class InboundCall
         {
             _callerMedia.Leg.DigitReceived -= OnDigit;
             await _callerMedia.DisposeAsync().ConfigureAwait(false);
+        }
+
+        // The agent goes to wrap-up only now, right before the record waits for its end (Finished): a wrap-up shorter
+        // than the drain (an earlier agent's phone that never answered keeps it waiting 2 s) ended unseen, and the
+        // record then waited MaxWrapUpWait.
+        if (_agent is { Answered: true } agent)
+        {
+            try
+            {
+                await _service.Queues.EndAsync(CallId, agent.Party, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Log.ReleaseFailed(_logger, CallId, e);
+            }
         }
 
         var record = BuildRecord(callerQuality);
