@@ -38,7 +38,7 @@ public sealed class RoutingMetrics : IDisposable
         _rna = _meter.CreateCounter<long>("acd_agent_ring_no_answer_total", description: "Reservations that rang out without answer.");
         _redisErrors = _meter.CreateCounter<long>("acd_redis_errors_total", description: "Redis connection failures and timeouts (each retried).");
         _rejected = _meter.CreateCounter<long>("acd_routing_rejected_requests_total", description: "Routing requests refused with an error value (tag: error).");
-        _wait = _meter.CreateHistogram<double>("acd_queue_wait_seconds", "s", "Wait from enqueue to answer or abandon.");
+        _wait = _meter.CreateHistogram<double>("acd_queue_wait_seconds", "s", "Wait of answered calls, enqueue to answer (its sum over its count is ASA).");
         _handle = _meter.CreateHistogram<double>("acd_queue_talk_seconds", "s", "Talk time of answered calls (answer to hang-up); handle time with wrap-up is acd_queue_handle_seconds from the call layer.");
         _redisCommand = _meter.CreateHistogram<double>("acd_redis_command_seconds", "s", "Duration of one Redis routing script call.");
         _meter.CreateObservableGauge("acd_queue_calls_waiting", () => Each(s => s.Waiting));
@@ -46,6 +46,10 @@ public sealed class RoutingMetrics : IDisposable
         _meter.CreateObservableGauge("acd_queue_estimated_wait_seconds", () => Each(s => s.EstimatedWait?.TotalSeconds ?? -1));
         _meter.CreateObservableGauge("acd_agents", AgentsByState);
         _meter.CreateObservableGauge("acd_node_up", () => _nodeUp ? 1 : 0);
+
+        // Counters start at 0 rather than at their first event: Prometheus's increase()/rate() cannot count the
+        // first event of a series that appears with value 1.
+        _redisErrors.Add(0);
     }
 
     internal void SetServiceLevel(string queue, TimeSpan threshold)
@@ -53,6 +57,12 @@ public sealed class RoutingMetrics : IDisposable
         lock (_serviceLevels)
         {
             _serviceLevels[queue] = threshold;
+        }
+
+        var tag = new KeyValuePair<string, object?>("queue", queue);
+        foreach (var counter in (Counter<long>[])[_offered, _answered, _abandoned, _withinSl, _lost, _rna])
+        {
+            counter.Add(0, tag);
         }
     }
 
@@ -91,7 +101,6 @@ public sealed class RoutingMetrics : IDisposable
                 break;
             case RoutingEventKind.Abandoned:
                 _abandoned.Add(1, queue);
-                _wait.Record(e.WaitMs / 1000.0, queue);
                 break;
             case RoutingEventKind.Lost:
                 _lost.Add(1, queue);
