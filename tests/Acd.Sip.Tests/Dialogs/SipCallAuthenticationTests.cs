@@ -1,6 +1,7 @@
 using System.Text;
 using Acd.Sip.Auth;
 using Acd.Sip.Ua;
+using Acd.Testing.Sip;
 using Xunit;
 
 namespace Acd.Sip.Tests.Dialogs;
