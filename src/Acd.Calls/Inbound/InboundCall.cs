@@ -264,8 +264,9 @@ internal sealed partial class InboundCall
                 _queue = moved.Queue;
                 break;
             case MaxDurationReached:
+                // An answered call cut at the limit still was answered; a call stuck before an agent is a failure.
                 _reason = "max-duration";
-                End(CallOutcome.Failed, "max-duration");
+                End(_agent is { Answered: true } ? CallOutcome.Answered : CallOutcome.Failed, "max-duration");
                 break;
             case Shutdown:
                 _reason ??= "shutdown";

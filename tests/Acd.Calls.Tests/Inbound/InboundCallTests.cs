@@ -359,6 +359,7 @@ public sealed class InboundCallTests : IAsyncLifetime
         Service.AgentStateChanged(Agent, inWrapUp: false);
         var record = Assert.Single(_records.All);
         Assert.Equal("max-duration", record.Reason);
+        Assert.Equal(CallOutcome.Answered, record.Outcome);
         Assert.Equal(Agent, record.Agent);
     }
 
