@@ -153,6 +153,23 @@ public sealed class SipCallFlowTests
     }
 
     [Fact]
+    public void Hangup_TwiceWhileRingingAndAnotherProvisionalCrosses_OneCancel()
+    {
+        var caller = Originate();
+        _net.Pump();
+        var callee = Incoming();
+        callee.Ring();
+        _net.Pump();
+        caller.Hangup();
+        caller.Hangup(); // a B2BUA's leg hung up by the call and again at its end: no second CANCEL transaction
+        callee.Ring(); // a provisional crossing the CANCEL sends none either
+        _net.Pump();
+        Assert.Equal(1, _net.CountDelivered("CANCEL "));
+        Assert.Contains(Drain(caller), e => e is SipCallFailed { StatusCode: 487 });
+        Assert.Equal(SipCallState.Ended, callee.State);
+    }
+
+    [Fact]
     public void Hangup_BeforeAnyProvisional_CancelWaitsFor1xx()
     {
         var caller = Originate();
