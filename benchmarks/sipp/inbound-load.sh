@@ -7,10 +7,12 @@
 # (ivr: answers, streams the same 2 s prompt with SIPp's rtpstream, hangs up; full: answers, talks HOLD_MS, hangs up,
 # no media; moh: answers and streams the same music in a loop until the caller hangs up).
 # Environment (defaults in brackets):
-#   RATES ["50 100 200 300 400 500 600 800"] (ivr, full: calls/s, STEP [20] s each; the ramp stops after the first rate
-#     with > 0.1% failed calls, achieved rate < 90% of offered, calls still active 30 s after the step, or (full) < 99.9%
-#     of calls reaching an agent; answer p99 > P99_LIMIT_MS [200] is flagged)
-#   AGENTS [2000] HOLD_MS [1500] AGENT_PROCS [2] (full: agents' SIPp UAS processes), CALLERS ["500 1000 2000"] MOH_SECONDS [30] (moh)
+#   RATES (ivr ["50 100 200 300 400 500 600 800 1000"], full ["100 200 300 400 500 600 800"]): calls/s, STEP [20] s
+#     each, BASE_STEP [10] s for the baseline. The ramp stops after the first rate with > 0.1% failed calls, achieved
+#     rate < 90% of offered, calls still active 30 s after the step, or (full) < 99.9% of calls reaching an agent;
+#     answer p99 > P99_LIMIT_MS [200] is flagged.
+#   AGENTS [2000] HOLD_MS [1500] AGENT_PROCS [2] (full: agents' SIPp UAS processes)
+#   CALLERS ["500 1000 2000"] MOH_SECONDS [30] (moh)
 #   BASELINE [1]: 0 skips the SIPp-UAS baseline; ACD_DLL: a built acd.dll (default: build src/Acd.Server -c Release),
 #     ACD_COMMIT: the commit it was built from (printed in the header)
 #   SERVER_CPUS / SIPP_CPUS: taskset lists (default: server on 0,1 and SIPp on the other cores when there are 4 or
@@ -21,8 +23,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 MODE=${1:-}
 [[ "$MODE" =~ ^(ivr|full|moh)$ ]] || { sed -n 2,20p "$0"; exit 2; }
-RATES=${RATES:-50 100 200 300 400 500 600 800}
+if [[ "$MODE" == full ]]; then RATES=${RATES:-100 200 300 400 500 600 800}; else RATES=${RATES:-50 100 200 300 400 500 600 800 1000}; fi
 STEP=${STEP:-20}
+BASE_STEP=${BASE_STEP:-10}
 P99_LIMIT_MS=${P99_LIMIT_MS:-200}
 AGENTS=${AGENTS:-2000}
 AGENT_PROCS=${AGENT_PROCS:-2}
@@ -160,19 +163,20 @@ ramp() {
   printf "%-5s %6s %7s %6s %7s %8s %8s %8s %9s %9s %6s %8s %8s %s\n" who offered calls failed fail% setup/s \
     ans_p50 ans_p99 rtd2_p50 rtd2_p99 cpu% cpu_ms rss_max "notes"
   for rate in $RATES; do
-    local label="$who-$rate" calls=$((rate * STEP)) t0 t1 mid=""
+    local step=$STEP; [[ "$who" == base ]] && step=$BASE_STEP
+    local label="$who-$rate" calls=$((rate * step)) t0 t1 mid=""
     [[ "$who" == acd ]] && metrics "$WORK/$label.before" 2>/dev/null || true
     t0=$(now)
     if [[ "$who" == acd ]]; then
       # a mid-step look at the server: calls in progress (for memory per call)
-      (sleep $((STEP / 2)); metrics "$WORK/$label.mid") &
+      (sleep $((step / 2)); metrics "$WORK/$label.mid") &
     fi
     run_uac "$label" "$scenario" "$target" "$dialed" "$rate" "$calls" -recv_timeout "$recv"
     t1=$(now)
     read -r ok failed <<<"$($TOOLS sippstat "$WORK/$label/uac.out")"
     read -r a50 a99 amax b50 b99 <<<"$($TOOLS rtt "$WORK/$label")"
     local achieved; achieved=$($TOOLS rate "$WORK/$label")
-    read -r cpu rssavg rssmax <<<"$($TOOLS window "$samples" "$(echo "$t0 + 3" | bc)" "$(echo "$t0 + $STEP" | bc)")"
+    read -r cpu rssavg rssmax <<<"$($TOOLS window "$samples" "$(echo "$t0 + 3" | bc)" "$(echo "$t0 + $step" | bc)")"
     local notes="" pass=1
     if [[ "$who" == acd ]]; then
       local active; active=$(wait_idle 30)
@@ -185,7 +189,7 @@ ramp() {
       if [[ "$MODE" == full ]]; then
         local k acpu=""
         for k in $(seq 0 $((AGENT_PROCS - 1))); do
-          acpu="$acpu${acpu:+/}$($TOOLS window "$WORK/agents-$k.samples" "$(echo "$t0 + 3" | bc)" "$(echo "$t0 + $STEP" | bc)" | cut -d' ' -f1)"
+          acpu="$acpu${acpu:+/}$($TOOLS window "$WORK/agents-$k.samples" "$(echo "$t0 + 3" | bc)" "$(echo "$t0 + $step" | bc)" | cut -d' ' -f1)"
         done
         notes="$notes agents_sipp_cpu%=$acpu"
         local tag; tag="-$(uac_pid "$label")@"
@@ -228,7 +232,7 @@ baseline_ramp() {
   local scenario=$1 dialed=$2 recv=$3 up; shift 3
   up=$($TOOLS freeport)
   start_uas base-uas "$scenario" "$up" "$SERVER_CPUS" "$@"
-  RATES=$(for r in $RATES; do (( r <= ACD_LAST )) && echo "$r"; done | xargs)
+  RATES=$(echo $RATES | tr ' ' '\n' | awk -v last="$ACD_LAST" '$1 <= last' | xargs)
   ramp base "127.0.0.1:$up" "$dialed" inbound_caller_until_bye.xml "$recv" "$UAS_PID"
   say "# highest rate without failures (and with answer p99 <= ${P99_LIMIT_MS} ms): acd $ACD_NOFAIL ($ACD_MAX) calls/s, SIPp UAS $MAX_NOFAIL ($MAX_OK) calls/s (rates tried up to $ACD_LAST)"
 }
