@@ -10,7 +10,9 @@ using Acd.Ivr.Scripting;
 using Acd.Media;
 using Acd.Media.Audio;
 using Acd.Media.Codecs;
+using Acd.Media.Dtmf;
 using Acd.Media.Players;
+using Acd.Media.Rtp;
 using Acd.Media.Sdp;
 using Acd.Transport.Clock;
 using Acd.Transport.Rtp;
@@ -26,8 +28,11 @@ namespace Acd.Benchmarks.Ivr;
 /// time out and hang up (a call that ends starts again on the same leg). Then, in the same run, the same N legs
 /// play a looped prompt without the IVR as the baseline. Reports send-time error p50/p99/p99.9 and skipped frames
 /// (late prompts) from the clock's wheels, prompts started/finished per second and CPU per 1,000 calls.
-/// Usage: ivr-media-load [--calls 1000] [--seconds 30] [--warmup 5] [--threads cores] [--slot-ms 2000] [--nice N] [--alloc-types]
-/// (<c>--nice</c>: the pacing threads' Linux nice value, default the clock's own; <c>--alloc-types</c>: also print which types the IVR window allocates, sampled from the runtime's allocation ticks).
+/// Usage: ivr-media-load [--calls 1000] [--seconds 30] [--warmup 5] [--threads cores] [--slot-ms 2000] [--nice N] [--settle] [--no-baseline] [--digits info|rfc4733] [--alloc-types]
+/// (<c>--nice</c>: the pacing threads' Linux nice value, default the clock's own; <c>--settle</c>: a full GC at the
+/// end of each warm-up, so the measured window sees the steady state instead of the one-off promotion of the 1,000
+/// calls' set-up; <c>--digits rfc4733</c>: keys arrive as RFC 4733 telephone-event packets through the leg's RTP
+/// receive path, as most phones send them, instead of SIP INFO bodies, whose text parsing allocates; <c>--alloc-types</c>: also print which types the IVR window allocates, sampled from the runtime's allocation ticks).
 /// </summary>
 public sealed class IvrMediaLoadTool : IBenchTool
 {
@@ -69,6 +74,8 @@ public sealed class IvrMediaLoadTool : IBenchTool
     // menu, enter an account, back to welcome, an invalid key, and silences long enough for the menu to time out.
     private static readonly string[] Keypad = ["", "", "9", "", "", "1", "2468", "", "", "7", "", "", "", "", "", ""];
 
+    private const byte TelephoneEventType = 101;
+
     public string Name => "ivr-media-load";
 
     public string Description => "N concurrent IVR calls on RtpSessions + PacingClock with scheduled digits: send error p50/p99/p99.9, skipped frames, prompts/s, CPU per 1,000 calls; looped-prompt baseline";
@@ -82,6 +89,13 @@ public sealed class IvrMediaLoadTool : IBenchTool
         var digitEvery = TimeSpan.FromMilliseconds(double.Parse(ToolArgs.Option(args, "--slot-ms", "2000"), CultureInfo.InvariantCulture));
         var niceness = int.Parse(ToolArgs.Option(args, "--nice", PacingClock.DefaultNiceness.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         using var sampler = args.Contains("--alloc-types") ? new AllocationSampler() : null;
+        var settle = args.Contains("--settle");
+        var rfc4733 = ToolArgs.Option(args, "--digits", "info") switch
+        {
+            "info" => false,
+            "rfc4733" => true,
+            var other => throw new ArgumentException($"--digits {other}: info or rfc4733"),
+        };
 
         var promptDir = Path.Combine(IvrBenchSupport.RepoRoot(), "ivr-scripts", "prompts");
         var load = IvrScriptLoader.Load("ivr-media-load.yaml", Script, IvrPromptLibrary.FromDirectory(promptDir), DateTimeOffset.UtcNow);
@@ -89,7 +103,7 @@ public sealed class IvrMediaLoadTool : IBenchTool
         var cache = new PromptCache();
         var loop = cache.Get(Path.Combine(promptDir, "main-menu.wav")).Prompt ?? throw new InvalidOperationException("main-menu.wav");
 
-        Console.WriteLine($"# ivr-media-load {DateTime.UtcNow:u}, {Environment.ProcessorCount} cores, {calls} calls, {threads} pacing threads, {seconds} s measured after {warmup} s warm-up, a keypad slot every {digitEvery.TotalMilliseconds} ms per call (slots {string.Join(",", Keypad.Select(k => k.Length == 0 ? "-" : k))})");
+        Console.WriteLine($"# ivr-media-load {DateTime.UtcNow:u}, {Environment.ProcessorCount} cores, {calls} calls, {threads} pacing threads, {seconds} s measured after {warmup} s warm-up, a keypad slot every {digitEvery.TotalMilliseconds} ms per call ({(rfc4733 ? "RFC 4733" : "SIP INFO")} digits; slots {string.Join(",", Keypad.Select(k => k.Length == 0 ? "-" : k))})");
         using var sink = new UdpSink();
         using var mediaMetrics = new MediaMetrics();
         using var clock = new PacingClock(TimeProvider.System, mediaMetrics, threads: threads, niceness: niceness);
@@ -106,6 +120,7 @@ public sealed class IvrMediaLoadTool : IBenchTool
                 {
                     Codec = random.Next(2) == 0 ? G711Law.MuLaw : G711Law.ALaw,
                     Direction = SdpDirection.SendRecv,
+                    TelephoneEventPayloadType = TelephoneEventType,
                     Remote = sink.EndPoint,
                 });
                 sessions.Add(session);
@@ -113,18 +128,25 @@ public sealed class IvrMediaLoadTool : IBenchTool
 
             clock.Start();
             SpinWait.SpinUntil(() => clock.ThreadNiceness is not null, TimeSpan.FromSeconds(1));
-            Console.WriteLine($"# pacing threads: nice {clock.ThreadNiceness?.ToString(CultureInfo.InvariantCulture) ?? "n/a"} (asked {niceness}); GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, latency mode {System.Runtime.GCSettings.LatencyMode} (Batch: no background GC)");
-            var ivr = RunIvr(sessions, clock, sink, script, cache, seconds, warmup, digitEvery, sampler);
-            var baseline = RunLooped(sessions, clock, sink, loop, seconds, warmup);
+            Console.WriteLine($"# pacing threads: nice {clock.ThreadNiceness?.ToString(CultureInfo.InvariantCulture) ?? "n/a"} (asked {niceness}); GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, latency mode {System.Runtime.GCSettings.LatencyMode} (Batch: no background GC){(settle ? ", settled after set-up" : "")}");
+            var ivr = RunIvr(sessions, clock, sink, script, cache, seconds, warmup, digitEvery, rfc4733, sampler, settle);
+            var baseline = args.Contains("--no-baseline") ? null : RunLooped(sessions, clock, sink, loop, seconds, warmup, settle);
 
             Console.WriteLine();
             Console.WriteLine("| run | calls | packets/s at sink | CPU cores | CPU % of a core per 1,000 calls | send error p50 ms | p99 ms | p99.9 ms | max ms | skipped frames (late) | prompts started/s | prompts finished/s (completed / cancelled / stopped) | digits/s | IVR node visits/s | calls ended | allocated KB/s | GCs gen0/1/2 | GC pause ms | loop stalls >= 20 ms (during a GC) |");
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             Print("IVR on real media (RtpSession + PacingClock + MediaLegIvrChannel)", calls, ivr);
-            Print("baseline: same legs, looped prompt, no IVR", calls, baseline);
+            if (baseline is not null)
+            {
+                Print("baseline: same legs, looped prompt, no IVR", calls, baseline);
+            }
+
             Console.WriteLine();
-            Console.WriteLine($"Last GC in the IVR window: {ivr.LastGc}; in the baseline window: {baseline.LastGc}");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CPU ratio IVR / looped-prompt baseline: {ivr.Cores / Math.Max(1e-9, baseline.Cores):F2}"));
+            Console.WriteLine($"Last GC in the IVR window: {ivr.LastGc}; in the baseline window: {baseline?.LastGc ?? "not run"}");
+            if (baseline is not null)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CPU ratio IVR / looped-prompt baseline: {ivr.Cores / Math.Max(1e-9, baseline.Cores):F2}"));
+            }
             return 0;
         }
         finally
@@ -137,7 +159,7 @@ public sealed class IvrMediaLoadTool : IBenchTool
         }
     }
 
-    private static Result RunIvr(List<RtpSession> sessions, PacingClock clock, UdpSink sink, IvrScript script, PromptCache cache, double seconds, double warmup, TimeSpan digitEvery, AllocationSampler? sampler)
+    private static Result RunIvr(List<RtpSession> sessions, PacingClock clock, UdpSink sink, IvrScript script, PromptCache cache, double seconds, double warmup, TimeSpan digitEvery, bool rfc4733, AllocationSampler? sampler, bool settle)
     {
         using var ivrMetrics = new IvrMetrics();
         using var mediaMetrics = new IvrMediaMetrics();
@@ -149,10 +171,10 @@ public sealed class IvrMediaLoadTool : IBenchTool
         using var stop = new CancellationTokenSource();
         var channels = sessions.Select(s => new MediaLegIvrChannel(s.Leg, cache, options, TimeProvider.System, mediaMetrics)).ToArray();
         var calls = channels.Select((c, i) => RunCallsAsync(engine, script, c, i, observer, counters, stop.Token)).ToArray();
-        var keypad = Task.Run(() => PressKeysAsync(channels, digitEvery, counters, stop.Token));
+        var keypad = Task.Run(() => PressKeysAsync(channels, digitEvery, rfc4733, counters, stop.Token));
         try
         {
-            return Measure(sessions, clock, sink, counters, seconds, warmup, sampler);
+            return Measure(sessions, clock, sink, counters, seconds, warmup, settle, sampler);
         }
         finally
         {
@@ -186,8 +208,10 @@ public sealed class IvrMediaLoadTool : IBenchTool
     }
 
     // One paced loop presses the next key of each call's pattern when that call's slot comes round (calls spread evenly).
-    private static async Task PressKeysAsync(MediaLegIvrChannel[] channels, TimeSpan every, Counters counters, CancellationToken stop)
+    private static async Task PressKeysAsync(MediaLegIvrChannel[] channels, TimeSpan every, bool rfc4733, Counters counters, CancellationToken stop)
     {
+        var packet = new byte[RtpPacket.HeaderSize + TelephoneEvent.Size];
+        var sequence = new ushort[channels.Length];
         var step = TimeSpan.FromMilliseconds(20);
         var slots = Math.Max(1, (int)(every / step));
         var bodies = Enumerable.Range(0, 16).Select(d => Encoding.ASCII.GetBytes($"Signal={"0123456789*#ABCD"[d]}\r\nDuration=160\r\n")).ToArray();
@@ -203,7 +227,20 @@ public sealed class IvrMediaLoadTool : IBenchTool
                 {
                     foreach (var key in Keypad[next[i]++ % Keypad.Length])
                     {
-                        channels[i].Leg.OnSipInfo("application/dtmf-relay", bodies["0123456789*#ABCD".IndexOf(key, StringComparison.Ordinal)]);
+                        var code = "0123456789*#ABCD".IndexOf(key, StringComparison.Ordinal);
+                        if (rfc4733)
+                        {
+                            // The first packet of a digit (a new event timestamp) is the one that reports it.
+                            var seq = sequence[i]++;
+                            new TelephoneEvent((byte)code, false, 10, 160).Write(packet.AsSpan(RtpPacket.HeaderSize));
+                            RtpPacket.WriteHeader(packet, TelephoneEventType, true, seq, seq * 1600u, 0xD1D1D1D1);
+                            channels[i].Leg.OnRtp(packet, Stopwatch.GetTimestamp());
+                        }
+                        else
+                        {
+                            channels[i].Leg.OnSipInfo("application/dtmf-relay", bodies[code]);
+                        }
+
                         Interlocked.Increment(ref counters.Digits);
                     }
                 }
@@ -215,7 +252,7 @@ public sealed class IvrMediaLoadTool : IBenchTool
         }
     }
 
-    private static Result RunLooped(List<RtpSession> sessions, PacingClock clock, UdpSink sink, Prompt prompt, double seconds, double warmup)
+    private static Result RunLooped(List<RtpSession> sessions, PacingClock clock, UdpSink sink, Prompt prompt, double seconds, double warmup, bool settle)
     {
         foreach (var session in sessions)
         {
@@ -224,7 +261,7 @@ public sealed class IvrMediaLoadTool : IBenchTool
 
         try
         {
-            return Measure(sessions, clock, sink, new Counters(), seconds, warmup);
+            return Measure(sessions, clock, sink, new Counters(), seconds, warmup, settle);
         }
         finally
         {
@@ -235,9 +272,15 @@ public sealed class IvrMediaLoadTool : IBenchTool
         }
     }
 
-    private static Result Measure(List<RtpSession> sessions, PacingClock clock, UdpSink sink, Counters counters, double seconds, double warmup, AllocationSampler? sampler = null)
+    private static Result Measure(List<RtpSession> sessions, PacingClock clock, UdpSink sink, Counters counters, double seconds, double warmup, bool settle, AllocationSampler? sampler = null)
     {
         Thread.Sleep(TimeSpan.FromSeconds(warmup));
+        if (settle)
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            Thread.Sleep(100); // the pacing threads note the collection's stall before the window starts
+        }
+
         foreach (var wheel in clock.Wheels)
         {
             wheel.Lateness.Reset();

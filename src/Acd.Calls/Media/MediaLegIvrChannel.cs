@@ -21,7 +21,10 @@ namespace Acd.Calls.Media;
 /// <remarks>
 /// <see cref="PlayAsync"/> completes successfully when the prompts played out (or the call layer stopped the leg
 /// for its own reasons) and as cancelled when the session's token stopped them or a leg-level barge-in did.
-/// Prompts whose file cannot be loaded are skipped, logged and counted; the rest still play.
+/// Prompts whose file cannot be loaded are skipped, logged and counted; the rest still play. A prompt ends on its
+/// own source's <see cref="MediaLeg.PlaybackFinished"/> only (the event names the source), so the end of a source
+/// the call layer played never ends a prompt. The sources are pooled: one is reused once the leg has reported its
+/// end, so a prompt start allocates only its task.
 /// </remarks>
 public sealed class MediaLegIvrChannel : IIvrMedia, IDisposable
 {

@@ -168,7 +168,7 @@ public sealed class MediaLegIvrChannelTests : IDisposable
         var run = session.RunAsync();
 
         await started.First.WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.True(_leg.IsPlaying);
+        Assert.True(SpinWait.SpinUntil(() => _leg.IsPlaying, TimeSpan.FromSeconds(5))); // the observer hears of a prompt before the leg plays it
         Tick(_leg, 2);
         Assert.True(_leg.OnSipInfo("application/dtmf-relay", "Signal=1\r\nDuration=160\r\n"u8));
 
@@ -207,6 +207,7 @@ public sealed class MediaLegIvrChannelTests : IDisposable
         var run = session.RunAsync();
 
         await watch.First.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(SpinWait.SpinUntil(() => _leg.IsPlaying, TimeSpan.FromSeconds(5))); // the observer hears of a prompt before the leg plays it
         var armed = timers.Next();
         var firstFrames = Tick(_leg, 100_000, until: () => !_leg.IsPlaying);
         var retry = watch.Next();
@@ -216,6 +217,7 @@ public sealed class MediaLegIvrChannelTests : IDisposable
         var prompts = await retry.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(["no-input", "main-menu"], prompts.Select(p => p.Name));
         Assert.True(firstFrames > 10);
+        Assert.True(SpinWait.SpinUntil(() => _leg.IsPlaying, TimeSpan.FromSeconds(5)));
         armed = timers.Next();
         Tick(_leg, 100_000, until: () => !_leg.IsPlaying);
         await armed.WaitAsync(TimeSpan.FromSeconds(5));
