@@ -253,19 +253,7 @@ internal sealed class DirectCall
         }
     }
 
-    private async Task PumpAsync(ChannelReader<SipCallEvent> reader, Func<SipCallEvent, object> wrap)
-    {
-        try
-        {
-            await foreach (var e in reader.ReadAllAsync().ConfigureAwait(false))
-            {
-                Post(wrap(e));
-            }
-        }
-        catch (ChannelClosedException)
-        {
-        }
-    }
+    private Task PumpAsync(ChannelReader<SipCallEvent> reader, Func<SipCallEvent, object> wrap) => CallPlumbing.PumpAsync(reader, wrap, Post);
 
     private void OnCallerGone(string reason)
     {
@@ -500,7 +488,7 @@ internal sealed class DirectCall
             Ended = now,
             Status = answered ? 200 : null,
             EndReason = _reason,
-            Quality = _callerMedia is null ? null : Quality(_callerMedia.Leg),
+            Quality = _callerMedia is null ? null : CallLegQuality.Of(_callerMedia.Leg),
         };
         List<CallLegRecord> legs = [caller];
         if (_leg is { } leg)
@@ -516,7 +504,7 @@ internal sealed class DirectCall
                 Ended = leg.EndedAt ?? now,
                 Status = leg.Status,
                 EndReason = leg.EndReason,
-                Quality = Quality(leg.Media.Leg),
+                Quality = CallLegQuality.Of(leg.Media.Leg),
             });
         }
 
@@ -538,12 +526,6 @@ internal sealed class DirectCall
             Legs = legs,
             Events = _log,
         };
-    }
-
-    private static CallLegQuality Quality(MediaLeg leg)
-    {
-        var s = leg.Statistics();
-        return new CallLegQuality(s.PacketsSent, s.PacketsReceived, s.PacketsLost, Math.Round(s.JitterSeconds * 1000, 2), s.RoundTripTime?.TotalMilliseconds);
     }
 
     private void Event(string kind, string? detail = null) => _log.Add(new CallRecordEvent(_service.Time.GetUtcNow(), kind, detail));

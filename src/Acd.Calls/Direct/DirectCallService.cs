@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Acd.Calls.Inbound;
 using Acd.Calls.Records;
 using Acd.Media.Sdp;
@@ -114,8 +113,7 @@ public sealed class DirectCallService : IAsyncDisposable
 
     internal void Release(string agentId, DirectCall call) => _agents.TryRemove(new KeyValuePair<string, DirectCall>(agentId, call));
 
-    internal SdpNegotiator NewNegotiator(int port) =>
-        new(new LocalMediaOptions { Address = Options.MediaAddress, Port = port }, BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) >> 2);
+    internal SdpNegotiator NewNegotiator(int port) => CallPlumbing.NewNegotiator(Options.MediaAddress, port);
 
     internal void Finished(DirectCall call, CallRecord? record)
     {

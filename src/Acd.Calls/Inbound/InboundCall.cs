@@ -283,19 +283,7 @@ internal sealed partial class InboundCall
         }
     }
 
-    private async Task PumpAsync(ChannelReader<SipCallEvent> reader, Func<SipCallEvent, object> wrap)
-    {
-        try
-        {
-            await foreach (var e in reader.ReadAllAsync().ConfigureAwait(false))
-            {
-                Post(wrap(e));
-            }
-        }
-        catch (ChannelClosedException)
-        {
-        }
-    }
+    private Task PumpAsync(ChannelReader<SipCallEvent> reader, Func<SipCallEvent, object> wrap) => CallPlumbing.PumpAsync(reader, wrap, Post);
 
     // ---------------------------------------------------------------- IVR
 
@@ -1037,7 +1025,7 @@ internal sealed partial class InboundCall
             }
         }
 
-        var callerQuality = _callerMedia is null ? null : Leg.Quality(_callerMedia.Leg);
+        var callerQuality = _callerMedia is null ? null : CallLegQuality.Of(_callerMedia.Leg);
         if (_callerMedia is not null)
         {
             _callerMedia.Leg.DigitReceived -= OnDigit;
@@ -1194,13 +1182,7 @@ internal sealed partial class InboundCall
             Ended = EndedAt,
             Status = Status,
             EndReason = EndReason,
-            Quality = Quality(Media.Leg),
+            Quality = CallLegQuality.Of(Media.Leg),
         };
-
-        public static CallLegQuality Quality(MediaLeg leg)
-        {
-            var s = leg.Statistics();
-            return new CallLegQuality(s.PacketsSent, s.PacketsReceived, s.PacketsLost, Math.Round(s.JitterSeconds * 1000, 2), s.RoundTripTime?.TotalMilliseconds);
-        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Acd.Calls.Media;
 using Acd.Calls.Records;
 using Acd.Ivr.Runtime;
@@ -229,8 +228,7 @@ public sealed class InboundCallService : IAsyncDisposable
         }
     }
 
-    internal SdpNegotiator NewNegotiator(int port) =>
-        new(new LocalMediaOptions { Address = Options.MediaAddress, Port = port }, BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) >> 2);
+    internal SdpNegotiator NewNegotiator(int port) => CallPlumbing.NewNegotiator(Options.MediaAddress, port);
 
     internal IFrameSource RingbackTone() => new PromptPlayer([_ringback], loop: true);
 

@@ -31,7 +31,16 @@ public sealed record CallLegQuality(
     long PacketsReceived,
     long PacketsLost,
     double JitterMs,
-    double? RoundTripMs);
+    double? RoundTripMs)
+{
+    /// <summary>The leg's counters now (jitter in ms, two decimals).</summary>
+    public static CallLegQuality Of(Acd.Media.MediaLeg leg)
+    {
+        ArgumentNullException.ThrowIfNull(leg);
+        var s = leg.Statistics();
+        return new CallLegQuality(s.PacketsSent, s.PacketsReceived, s.PacketsLost, Math.Round(s.JitterSeconds * 1000, 2), s.RoundTripTime?.TotalMilliseconds);
+    }
+}
 
 /// <summary>One SIP leg of a call: the caller's, or one per agent rung.</summary>
 public sealed record CallLegRecord
