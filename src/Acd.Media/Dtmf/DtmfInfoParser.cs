@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace Acd.Media.Dtmf;
@@ -14,6 +13,7 @@ public static class DtmfInfoParser
     public const int MaxBodyBytes = 1024;
 
     /// <summary>Parses a body; false with nothing set when the content type is not DTMF or the body is malformed.</summary>
+    /// <remarks>Works on the bytes (the bodies are ASCII): no string is allocated per digit.</remarks>
     public static bool TryParse(string contentType, ReadOnlySpan<byte> body, out DtmfDigit digit)
     {
         ArgumentNullException.ThrowIfNull(contentType);
@@ -23,18 +23,19 @@ public static class DtmfInfoParser
             return false;
         }
 
-        var type = contentType.Split(';')[0].Trim();
-        var text = Encoding.UTF8.GetString(body);
+        var type = contentType.AsSpan();
+        var semicolon = type.IndexOf(';');
+        type = (semicolon >= 0 ? type[..semicolon] : type).Trim();
         if (type.Equals("application/dtmf", StringComparison.OrdinalIgnoreCase))
         {
-            var trimmed = text.Trim();
-            if (trimmed.Length == 1 && DtmfDigits.IsDigit(trimmed[0]))
+            var trimmed = body.Trim(" \t\r\n"u8);
+            if (trimmed.Length == 1 && DtmfDigits.IsDigit((char)trimmed[0]))
             {
-                digit = new DtmfDigit(char.ToUpperInvariant(trimmed[0]), DtmfSource.SipInfo, TimeSpan.FromMilliseconds(250));
+                digit = new DtmfDigit(char.ToUpperInvariant((char)trimmed[0]), DtmfSource.SipInfo, TimeSpan.FromMilliseconds(250));
                 return true;
             }
 
-            return int.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && TryEvent(code, 250, out digit);
+            return TryNumber(trimmed, out var code) && TryEvent(code, 250, out digit);
         }
 
         if (!type.Equals("application/dtmf-relay", StringComparison.OrdinalIgnoreCase))
@@ -44,24 +45,24 @@ public static class DtmfInfoParser
 
         char? signal = null;
         var duration = 250;
-        foreach (var raw in text.Split('\n'))
+        foreach (var range in body.Split((byte)'\n'))
         {
-            var line = raw.Trim();
-            var eq = line.IndexOf('=', StringComparison.Ordinal);
+            var line = body[range].Trim(" \t\r"u8);
+            var eq = line.IndexOf((byte)'=');
             if (eq <= 0)
             {
                 continue;
             }
 
-            var name = line[..eq].Trim();
-            var value = line[(eq + 1)..].Trim();
-            if (name.Equals("Signal", StringComparison.OrdinalIgnoreCase))
+            var name = line[..eq].Trim(" \t"u8);
+            var value = line[(eq + 1)..].Trim(" \t"u8);
+            if (Ascii.EqualsIgnoreCase(name, "Signal"u8))
             {
-                if (value.Length == 1 && DtmfDigits.IsDigit(value[0]))
+                if (value.Length == 1 && DtmfDigits.IsDigit((char)value[0]))
                 {
-                    signal = char.ToUpperInvariant(value[0]);
+                    signal = char.ToUpperInvariant((char)value[0]);
                 }
-                else if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 10 and < 16)
+                else if (TryNumber(value, out var code) && code is >= 10 and < 16)
                 {
                     signal = DtmfDigits.FromEvent(code);
                 }
@@ -70,8 +71,7 @@ public static class DtmfInfoParser
                     return false;
                 }
             }
-            else if (name.Equals("Duration", StringComparison.OrdinalIgnoreCase)
-                && (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out duration) || duration > 60_000))
+            else if (Ascii.EqualsIgnoreCase(name, "Duration"u8) && (!TryNumber(value, out duration) || duration > 60_000))
             {
                 return false;
             }
@@ -83,6 +83,28 @@ public static class DtmfInfoParser
         }
 
         digit = new DtmfDigit(s, DtmfSource.SipInfo, TimeSpan.FromMilliseconds(duration));
+        return true;
+    }
+
+    // Digits only (no sign, no spaces), as NumberStyles.None did.
+    private static bool TryNumber(ReadOnlySpan<byte> text, out int value)
+    {
+        value = 0;
+        if (text.IsEmpty || text.Length > 9)
+        {
+            return false;
+        }
+
+        foreach (var b in text)
+        {
+            if (b is < (byte)'0' or > (byte)'9')
+            {
+                return false;
+            }
+
+            value = (value * 10) + (b - '0');
+        }
+
         return true;
     }
 

@@ -108,4 +108,25 @@ public class DtmfSignallingTests
     [InlineData("text/plain", "Signal=5")]
     public void InfoParser_BadBodies_False(string contentType, string body) =>
         Assert.False(DtmfInfoParser.TryParse(contentType, Encoding.UTF8.GetBytes(body), out _));
+
+    [Fact]
+    public void InfoParser_RelayBody_AllocatesNothing()
+    {
+        var body = "Signal=5\r\nDuration=160\r\n"u8.ToArray();
+        DtmfInfoParser.TryParse("application/dtmf-relay; charset=us-ascii", body, out _);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            DtmfInfoParser.TryParse("application/dtmf-relay; charset=us-ascii", body, out _);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Theory]
+    [InlineData("application/dtmf-relay", "Signal=1\nDuration=99999999999\n")]
+    [InlineData("application/dtmf-relay", "Signal=-1\n")]
+    [InlineData("application/dtmf-relay", "Signal=5\nDuration=+160\n")]
+    public void InfoParser_NumbersOutOfForm_False(string contentType, string body) =>
+        Assert.False(DtmfInfoParser.TryParse(contentType, Encoding.UTF8.GetBytes(body), out _));
 }
