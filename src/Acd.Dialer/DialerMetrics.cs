@@ -22,6 +22,7 @@ public sealed class DialerMetrics : IDisposable
     private readonly Counter<long> _rejectedRows;
     private readonly Counter<long> _refused;
     private readonly Histogram<double> _amd;
+    private readonly Counter<long> _trunkFailures;
     private readonly ConcurrentDictionary<string, (double Ratio, double Level)> _gauges = new(StringComparer.Ordinal);
 
     public DialerMetrics(IMeterFactory? meterFactory = null)
@@ -31,6 +32,7 @@ public sealed class DialerMetrics : IDisposable
         _blocked = _meter.CreateCounter<long>("acd_dialer_compliance_blocks_total", description: "Dials refused by a compliance rule (tag: rule).");
         _rejectedRows = _meter.CreateCounter<long>("acd_dialer_import_rejected_rows_total", description: "Lead rows rejected at import.");
         _refused = _meter.CreateCounter<long>("acd_dialer_refused_total", description: "Dials refused before reaching the network (tag: reason: unauthorised, no_trunk).");
+        _trunkFailures = _meter.CreateCounter<long>("acd_dialer_trunk_failures_total", description: "Calls a trunk failed (tag: reason: auth_rejected, unavailable, timeout, register_failed); the call fails over to the next trunk.");
         _amd = _meter.CreateHistogram<double>("acd_dialer_amd_seconds", "s", "Time from answer to the AMD verdict.");
         _meter.CreateObservableGauge("acd_dialer_abandon_ratio", () => _gauges.Select(p => new Measurement<double>(p.Value.Ratio, new KeyValuePair<string, object?>("campaign", p.Key))), description: "Abandoned over live-answered calls in the campaign's regulatory window.");
         _meter.CreateObservableGauge("acd_dialer_dial_level", () => _gauges.Select(p => new Measurement<double>(p.Value.Level, new KeyValuePair<string, object?>("campaign", p.Key))), description: "Lines dialed per free agent at the last pacing decision.");
@@ -46,6 +48,10 @@ public sealed class DialerMetrics : IDisposable
 
     public void Refused(string campaign, string reason) =>
         _refused.Add(1, new KeyValuePair<string, object?>("campaign", campaign), new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>A trunk failed a call or its registration (<paramref name="reason"/>: auth_rejected, unavailable, timeout, register_failed).</summary>
+    public void TrunkFailure(string trunk, string reason) =>
+        _trunkFailures.Add(1, new KeyValuePair<string, object?>("trunk", trunk), new KeyValuePair<string, object?>("reason", reason));
 
     public void AmdTime(string campaign, TimeSpan time) => _amd.Record(time.TotalSeconds, new KeyValuePair<string, object?>("campaign", campaign));
 

@@ -25,7 +25,6 @@ internal sealed class FakeCallLayer(FakeTimeProvider time, Func<OriginateRequest
 internal sealed class FakeCall(string callId, FakeTimeProvider time, FakeCall.Script script) : IOutboundCall
 {
     private int _frame;
-    private CancellationTokenRegistration _registration;
 
     public sealed record Script(DialProgress Final, short[]? Audio = null, bool AgentAnswers = true, char? Digit = null);
 
@@ -83,19 +82,28 @@ internal sealed class FakeCall(string callId, FakeTimeProvider time, FakeCall.Sc
         return new(collectDigit ? script.Digit : null);
     }
 
-    public async ValueTask<bool> ConnectToAgentAsync(string queue, string? agentId, int priority, Lead lead, CancellationToken cancellationToken)
+    public AgentConnectRequest? ConnectRequest { get; private set; }
+
+    public async ValueTask<AgentConnectOutcome> ConnectToAgentAsync(AgentConnectRequest request, CancellationToken cancellationToken)
     {
-        ConnectedQueue = queue;
+        ConnectRequest = request;
+        ConnectedQueue = request.Queue;
         ConnectEntered.TrySetResult();
         if (script.AgentAnswers)
         {
-            return true;
+            return AgentConnectOutcome.Agent;
         }
 
-        // Registered before the delay and kept: it runs inside the timer callback, at the fake clock's due time.
-        _registration = cancellationToken.Register(() => AgentWaitCancelledAt = time.GetUtcNow());
-        await Task.Delay(Timeout.InfiniteTimeSpan, time, cancellationToken);
-        return false;
+        // The queue flow's MaxWait: no agent in time, it plays the abandon prompt and ends the call.
+        await Task.Delay(request.MaxWait ?? Timeout.InfiniteTimeSpan, time, cancellationToken);
+        AgentWaitCancelledAt = time.GetUtcNow();
+        if (request.AbandonPrompt is { } prompt)
+        {
+            await PlayAsync(prompt, collectDigit: false, cancellationToken);
+        }
+
+        HungUp = true;
+        return AgentConnectOutcome.Abandoned;
     }
 
     public ValueTask RunIvrAsync(string script, Lead lead, CancellationToken cancellationToken)
@@ -110,7 +118,7 @@ internal sealed class FakeCall(string callId, FakeTimeProvider time, FakeCall.Sc
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask DisposeAsync() => _registration.DisposeAsync();
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
 internal sealed class FakeAgents(int staffed, int free) : IAgentAvailability

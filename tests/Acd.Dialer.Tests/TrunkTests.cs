@@ -91,7 +91,58 @@ public sealed class TrunkTests
         Assert.Equal(
             ["trunks[0].host", "trunks[0].port", "trunks[0].transport", "trunks[0].username", "trunks[0].maxChannels", "trunks[0].maxCallsPerSecond"],
             errors.Select(e => e.Location));
-        Assert.Contains(new TrunkConfig { Name = "x", Host = "gw", Username = "u", PasswordHa1 = "zz" }.Validate("t").Select(e => e.Location), l => l == "t.passwordHa1");
-        Assert.Empty(Trunk("ok").Validate("t") );
+        Assert.Equal(
+            ["t.password", "t.callerIdFormat", "t.dialPrefix"],
+            new TrunkConfig { Name = "x", Host = "gw", Username = "u", Password = "", CallerIdFormat = "national", DialPrefix = "9x" }.Validate("t").Select(e => e.Location));
+        Assert.Equal(["t.register"], (Trunk("r") with { Register = true }).Validate("t").Select(e => e.Location));
+        Assert.Empty(Trunk("ok").Validate("t"));
+    }
+
+    [Fact]
+    public void ToString_TrunkWithPassword_PasswordRedacted()
+    {
+        var text = (Trunk("t1") with { Username = "acd", Password = "s3cret-Pa55" }).ToString();
+
+        Assert.DoesNotContain("s3cret-Pa55", text, StringComparison.Ordinal);
+        Assert.Contains("(redacted)", text, StringComparison.Ordinal);
+        Assert.Contains("acd", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FormatCallerId_DigitsFormat_PlusDropped()
+    {
+        Assert.Equal("+15551230000", Trunk("t").FormatCallerId("+15551230000"));
+        Assert.Equal("15551230000", (Trunk("t") with { CallerIdFormat = "digits" }).FormatCallerId("+15551230000"));
+    }
+
+    [Fact]
+    public void TryFailOver_PrimaryFails_NextTrunkOnceThenNone()
+    {
+        var selector = new TrunkSelector([Trunk("primary", cps: 100), Trunk("backup", cps: 100, priority: 1)], _time);
+        var lease = selector.Lease(["primary", "backup"], out _)!;
+
+        Assert.Equal("primary", lease.Name);
+        Assert.True(lease.TryFailOver(out _));
+        Assert.Equal("backup", lease.Name);
+        Assert.Equal(0, selector.Get("primary")!.ChannelsInUse);
+        Assert.Equal(1, selector.Get("backup")!.ChannelsInUse);
+        Assert.False(lease.TryFailOver(out _));
+        Assert.Equal("backup", lease.Name);
+        Assert.Equal(0, selector.Get("backup")!.ChannelsInUse);
+        lease.Release(trunkFailure: false); // already released by the failed failover: no double release
+        Assert.Equal(["primary", "backup"], lease.Tried);
+    }
+
+    [Fact]
+    public void Release_LeaseReleasedTwice_ChannelGivenBackOnce()
+    {
+        var selector = new TrunkSelector([Trunk("t1", channels: 2, cps: 100)], _time);
+        var first = selector.Lease(["t1"], out _)!;
+        _ = selector.Lease(["t1"], out _)!;
+
+        first.Release(trunkFailure: false);
+        first.Release(trunkFailure: false);
+
+        Assert.Equal(1, selector.Get("t1")!.ChannelsInUse);
     }
 }

@@ -201,7 +201,7 @@ public sealed class CampaignDialer
                 continue;
             }
 
-            var trunk = _trunks.Acquire(config.Trunks, out var refusal);
+            var trunk = _trunks.Lease(config.Trunks, out var refusal);
             if (trunk is null)
             {
                 _metrics.Refused(_campaign.Id, "no_trunk");
@@ -220,7 +220,8 @@ public sealed class CampaignDialer
                 CampaignId = _campaign.Id,
                 Destination = lead.E164,
                 CallerId = config.CallerId!,
-                Trunk = trunk.Config.Name,
+                Trunk = trunk.Name,
+                Lease = trunk,
                 RingTimeout = config.RingTimeout,
                 Fields = lead.Fields,
                 Authorization = auth.Authorization!,
@@ -247,7 +248,7 @@ public sealed class CampaignDialer
         }
     }
 
-    private async Task RunCallAsync(OriginateRequest request, Lead lead, TrunkLimiter trunk, CancellationToken cancellationToken)
+    private async Task RunCallAsync(OriginateRequest request, Lead lead, TrunkLease trunk, CancellationToken cancellationToken)
     {
         var config = _campaign.Config;
         var started = _time.GetUtcNow();
@@ -303,7 +304,7 @@ public sealed class CampaignDialer
             trunk.Release(trunkFailure);
         }
 
-        var attempt = new LeadAttempt(started, _time.GetUtcNow(), outcome, request.Trunk, null);
+        var attempt = new LeadAttempt(started, _time.GetUtcNow(), outcome, trunk.Name, null);
         lock (_lock)
         {
             _campaign.Record(lead, attempt, ringToAnswer);
@@ -355,32 +356,36 @@ public sealed class CampaignDialer
                 return await BroadcastAsync(call, lead, cancellationToken).ConfigureAwait(false);
             }
 
-            // The analysis time counts toward the deadline: only what is left is given to routing.
+            // The analysis time counts toward the deadline: only what is left is given to routing, which plays the
+            // identification message itself when no agent takes the call in time.
             var left = deadline - (_time.GetUtcNow() - answeredAt);
-            var connected = false;
-            if (left > TimeSpan.Zero)
+            if (left <= TimeSpan.Zero)
             {
-                using var timeout = new CancellationTokenSource(left, _time);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-                try
-                {
-                    connected = await call.ConnectToAgentAsync(config.Queue!, null, 5, lead, linked.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                {
-                    connected = false;
-                }
+                DoneWaiting();
+                Log.Abandoned(_logger, _campaign.Id, call.CallId);
+                await call.PlayAsync(config.AbandonMessage!, collectDigit: false, cancellationToken).ConfigureAwait(false);
+                await call.HangupAsync(cancellationToken).ConfigureAwait(false);
+                return CallOutcome.Abandoned;
             }
 
+            var connected = await call.ConnectToAgentAsync(
+                new AgentConnectRequest
+                {
+                    Queue = config.Queue!,
+                    Lead = lead,
+                    Campaign = _campaign.Id,
+                    MaxWait = left,
+                    AbandonPrompt = config.AbandonMessage,
+                },
+                cancellationToken).ConfigureAwait(false);
             DoneWaiting();
-            if (connected)
+            if (connected == AgentConnectOutcome.Agent)
             {
                 return CallOutcome.AnsweredHuman;
             }
 
+            // A live answer without an agent within the deadline is an abandon, whoever hung up first.
             Log.Abandoned(_logger, _campaign.Id, call.CallId);
-            await call.PlayAsync(config.AbandonMessage!, collectDigit: false, cancellationToken).ConfigureAwait(false);
-            await call.HangupAsync(cancellationToken).ConfigureAwait(false);
             return CallOutcome.Abandoned;
         }
         finally
@@ -472,7 +477,7 @@ public sealed class CampaignDialer
                 await call.HangupAsync(cancellationToken).ConfigureAwait(false);
                 return CallOutcome.Dnc;
             case '1' when config.Queue is not null:
-                await call.ConnectToAgentAsync(config.Queue, null, 5, lead, cancellationToken).ConfigureAwait(false);
+                await call.ConnectToAgentAsync(new AgentConnectRequest { Queue = config.Queue, Lead = lead, Campaign = _campaign.Id }, cancellationToken).ConfigureAwait(false);
                 return CallOutcome.AnsweredHuman;
             default:
                 await call.HangupAsync(cancellationToken).ConfigureAwait(false);

@@ -18,10 +18,26 @@ public sealed record TrunkConfig
     /// <summary>Digest user name for 401/407 challenges; null when the gateway trusts our address.</summary>
     public string? Username { get; init; }
 
-    /// <summary>Digest HA1 (hex MD5/SHA-256 of user:realm:password), never the clear password.</summary>
-    public string? PasswordHa1 { get; init; }
+    /// <summary>
+    /// Digest password (a secret: the realm is known only from the gateway's challenge, so the clear password is kept).
+    /// Never logged, never in records, and left out of <see cref="ToString"/>.
+    /// </summary>
+    public string? Password { get; init; }
 
-    public string? Realm { get; init; }
+    /// <summary>How the caller ID is written in From / P-Asserted-Identity: <c>e164</c> (+15551234567) or <c>digits</c> (15551234567).</summary>
+    public string CallerIdFormat { get; init; } = "e164";
+
+    /// <summary>Host part of the From and P-Asserted-Identity URIs; null: the gateway's host.</summary>
+    public string? FromHost { get; init; }
+
+    /// <summary>Prefix put before the dialed number in the Request-URI (some gateways want a tech prefix).</summary>
+    public string DialPrefix { get; init; } = string.Empty;
+
+    /// <summary>Sends REGISTER to the gateway (with <see cref="Username"/>/<see cref="Password"/>) and refreshes it.</summary>
+    public bool Register { get; init; }
+
+    /// <summary>The registration's requested expiry; refreshed at half of what the gateway grants.</summary>
+    public TimeSpan RegisterExpiry { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Concurrent calls the gateway allows.</summary>
     public int MaxChannels { get; init; } = 30;
@@ -61,14 +77,39 @@ public sealed record TrunkConfig
             Add("transport", "must be udp, tcp or tls");
         }
 
-        if ((Username is null) != (PasswordHa1 is null))
+        if ((Username is null) != (Password is null))
         {
-            Add("username", "username and passwordHa1 go together");
+            Add("username", "username and password go together");
         }
 
-        if (PasswordHa1 is { } ha1 && (ha1.Length is not (32 or 64) || !ha1.All(char.IsAsciiHexDigit)))
+        if (Password is { Length: 0 })
         {
-            Add("passwordHa1", "must be a 32 (MD5) or 64 (SHA-256) hex digit HA1");
+            Add("password", "must not be empty");
+        }
+
+        if (CallerIdFormat is not ("e164" or "digits"))
+        {
+            Add("callerIdFormat", "must be e164 or digits");
+        }
+
+        if (FromHost is { } fromHost && Uri.CheckHostName(fromHost) == UriHostNameType.Unknown)
+        {
+            Add("fromHost", "must be a host name or address");
+        }
+
+        if (!DialPrefix.All(c => char.IsAsciiDigit(c) || c is '*' or '#'))
+        {
+            Add("dialPrefix", "digits, * and # only");
+        }
+
+        if (Register && Username is null)
+        {
+            Add("register", "registration needs username and password");
+        }
+
+        if (RegisterExpiry < TimeSpan.FromSeconds(60) || RegisterExpiry > TimeSpan.FromDays(1))
+        {
+            Add("registerExpiry", "must be between 60 s and 1 day");
         }
 
         if (MaxChannels is < 1 or > 100_000)
@@ -92,6 +133,17 @@ public sealed record TrunkConfig
         }
 
         return errors;
+    }
+
+    /// <summary>The caller ID as this trunk presents it.</summary>
+    public string FormatCallerId(string e164) => CallerIdFormat == "digits" ? e164.TrimStart('+') : e164;
+
+    /// <summary>Everything but the password (records print their members; a secret must never reach a log).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"Name = {Name}, Host = {Host}, Port = {Port}, Transport = {Transport}, Username = {Username}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"Password = {(Password is null ? "(none)" : "(redacted)")}, MaxChannels = {MaxChannels}, MaxCallsPerSecond = {MaxCallsPerSecond}, Priority = {Priority}");
+        return true;
     }
 }
 
@@ -200,12 +252,22 @@ public sealed class TrunkSelector
     public int FreeChannels(IReadOnlyList<string> names) =>
         names.Select(Get).Where(t => t is { IsDown: false }).Sum(t => t!.Config.MaxChannels - t.ChannelsInUse);
 
+    /// <summary>The configured trunks.</summary>
+    public IReadOnlyCollection<TrunkLimiter> All => _trunks.Values;
+
     /// <summary>Acquires a channel on the best trunk of <paramref name="names"/>; null with the last refusal when none can take a call.</summary>
-    public TrunkLimiter? Acquire(IReadOnlyList<string> names, out TrunkRefusal refusal)
+    public TrunkLimiter? Acquire(IReadOnlyList<string> names, out TrunkRefusal refusal) => Acquire(names, null, out refusal);
+
+    /// <summary>A channel on the best trunk of <paramref name="names"/> as a lease that can fail over to the others.</summary>
+    public TrunkLease? Lease(IReadOnlyList<string> names, out TrunkRefusal refusal) =>
+        Acquire(names, null, out refusal) is { } trunk ? new TrunkLease(this, names, trunk) : null;
+
+    internal TrunkLimiter? Acquire(IReadOnlyList<string> names, ISet<string>? except, out TrunkRefusal refusal)
     {
         ArgumentNullException.ThrowIfNull(names);
         refusal = TrunkRefusal.Down;
         var ordered = names.Select(Get).OfType<TrunkLimiter>()
+            .Where(t => except is null || !except.Contains(t.Config.Name))
             .OrderBy(t => t.Config.Priority)
             .ThenBy(t => (double)t.ChannelsInUse / t.Config.MaxChannels);
         foreach (var trunk in ordered)
@@ -220,5 +282,72 @@ public sealed class TrunkSelector
         }
 
         return null;
+    }
+}
+
+/// <summary>
+/// One call's channel on a trunk. <see cref="TryFailOver"/> gives the channel back as a trunk failure (503, timeout,
+/// auth rejected) and takes one on the next usable trunk of the list that this call has not tried yet;
+/// <see cref="Release"/> ends the lease once. Used by one call at a time.
+/// </summary>
+public sealed class TrunkLease
+{
+    private readonly TrunkSelector _selector;
+    private readonly IReadOnlyList<string> _names;
+    private readonly HashSet<string> _tried = new(StringComparer.Ordinal);
+    private TrunkLimiter? _current;
+
+    internal TrunkLease(TrunkSelector selector, IReadOnlyList<string> names, TrunkLimiter trunk)
+    {
+        _selector = selector;
+        _names = names;
+        _current = trunk;
+        _last = trunk.Config;
+        _tried.Add(trunk.Config.Name);
+    }
+
+    private TrunkConfig _last;
+
+    /// <summary>The trunk the call is on now (the last one tried once released).</summary>
+    public TrunkConfig Current => _current?.Config ?? _last;
+
+    public string Name => Current.Name;
+
+    /// <summary>Trunks tried by this call, in order.</summary>
+    public IReadOnlyCollection<string> Tried => _tried;
+
+    /// <summary>The current trunk failed the call: next trunk, or false (the lease is then released).</summary>
+    public bool TryFailOver(out TrunkRefusal refusal)
+    {
+        var failed = _current;
+        if (failed is null)
+        {
+            refusal = TrunkRefusal.Down;
+            return false;
+        }
+
+        _current = null;
+        failed.Release(trunkFailure: true);
+        var next = _selector.Acquire(_names, _tried, out refusal);
+        if (next is null)
+        {
+            return false;
+        }
+
+        _tried.Add(next.Config.Name);
+        _current = next;
+        _last = next.Config;
+        return true;
+    }
+
+    /// <summary>The call ended; <paramref name="trunkFailure"/> when the trunk failed it.</summary>
+    public void Release(bool trunkFailure)
+    {
+        var current = _current;
+        _current = null;
+        if (current is not null)
+        {
+            current.Release(trunkFailure);
+        }
     }
 }
