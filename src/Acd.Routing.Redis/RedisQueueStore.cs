@@ -127,7 +127,8 @@ public sealed class RedisQueueStore : IQueueStore, IRemoteRoutingEvents
     private async Task<RoutingResult> EnqueueCoreAsync(CallRequest call, CancellationToken cancellationToken)
     {
         var (result, attempts) = await RunCoreAsync("enqueue", cancellationToken, call.CallId, call.Queue,
-            call.Priority?.ToString(CultureInfo.InvariantCulture) ?? "", Requirements(call.ExtraSkills), call.Node).ConfigureAwait(false);
+            call.Priority?.ToString(CultureInfo.InvariantCulture) ?? "", Requirements(call.ExtraSkills), call.Node,
+            call.Arrived?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) ?? "").ConfigureAwait(false);
 
         // A timed-out attempt may have run: the call is then queued already, which is the effect we wanted
         // (its events went with the lost reply; a reservation made then still fires its lease).

@@ -202,11 +202,11 @@ local function reserve(aid, cid, q, qc)
 end
 
 local function schedule_call_due(cid, qc)
-  local v = redis.call('HMGET', P .. 'c:' .. cid, 'step', 'qent', 'enq')
+  local v = redis.call('HMGET', P .. 'c:' .. cid, 'step', 'qent', 'enq', 'mw')
   local steps = parse_steps(qc.esc)
   local step = tonumber(v[1])
   if step + 1 < #steps then set_due('e|' .. cid, tonumber(v[2]) + steps[step + 2][1]) end
-  if qc.maxwait > 0 then set_due('m|' .. cid, tonumber(v[3]) + qc.maxwait) end
+  if qc.maxwait > 0 then set_due('m|' .. cid, tonumber(v[4] or v[3]) + qc.maxwait) end
 end
 
 -- offer the call to a free agent, or make it wait with its due items
@@ -461,7 +461,7 @@ if op == 'agent_state' then
   end
   return done()
 elseif op == 'enqueue' then
-  local cid, q, prio, ext, node = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+  local cid, q, prio, ext, node, arrived = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], tonumber(ARGV[11] or '')
   local qc = queue_conf(q)
   if not qc.strat then return fail(2, "unknown queue '" .. q .. "'") end
   local ck = P .. 'c:' .. cid
@@ -475,7 +475,9 @@ elseif op == 'enqueue' then
   local p = qc.prio
   if prio ~= '' then p = tonumber(prio) end
   local seq = redis.call('INCR', P .. 'seq')
-  redis.call('HSET', ck, 'prio', p, 'enq', S(now), 'seq', seq, 'mem', string.format('%012d', seq) .. cid, 'ext', ext, 'node', node, 'agent', '', 'lost', '0')
+  local enq = now
+  if arrived and arrived < now then enq = arrived end
+  redis.call('HSET', ck, 'prio', p, 'enq', S(enq), 'mw', S(now), 'seq', seq, 'mem', string.format('%012d', seq) .. cid, 'ext', ext, 'node', node, 'agent', '', 'lost', '0')
   redis.call('SADD', P .. 'nc:' .. node, cid)
   enter_queue(cid, q, qc)
   return done()

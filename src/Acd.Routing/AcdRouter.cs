@@ -113,7 +113,14 @@ public sealed class AcdRouter
 
     /// <summary>A call arrives in <paramref name="queue"/>, owned by this node.</summary>
     public Task<RoutingResult> EnqueueAsync(string callId, string queue, int? priority = null, IReadOnlyList<SkillRequirement>? extraSkills = null, CancellationToken cancellationToken = default) =>
-        Publish(_store.EnqueueAsync(new CallRequest { CallId = callId, Queue = queue, Priority = priority, ExtraSkills = extraSkills ?? [], Node = _options.NodeId }, cancellationToken));
+        EnqueueAsync(new CallRequest { CallId = callId, Queue = queue, Priority = priority, ExtraSkills = extraSkills ?? [], Node = _options.NodeId }, cancellationToken);
+
+    /// <summary>A call arrives in <paramref name="request"/>'s queue (its node is set to this node), e.g. a transfer keeping its original arrival.</summary>
+    public Task<RoutingResult> EnqueueAsync(CallRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Publish(_store.EnqueueAsync(request with { Node = _options.NodeId }, cancellationToken));
+    }
 
     public Task<RoutingResult> AbandonAsync(string callId, CancellationToken cancellationToken = default) =>
         Publish(_store.AbandonAsync(callId, cancellationToken));

@@ -207,7 +207,8 @@ public sealed class InMemoryQueueStore : IQueueStore
             {
                 Queue = queue.Config.Name,
                 Priority = call.Priority ?? queue.Config.Priority,
-                EnqueuedMs = now,
+                EnqueuedMs = call.Arrived is { } arrived ? Math.Min(now, arrived.ToUnixTimeMilliseconds()) : now,
+                MaxWaitFromMs = now,
                 Seq = ++_seq,
                 Extra = call.ExtraSkills.ToArray(),
                 Node = call.Node,
@@ -538,7 +539,7 @@ public sealed class InMemoryQueueStore : IQueueStore
 
         if (queue.Config.MaxWait > TimeSpan.Zero)
         {
-            SetDue("m|" + call.Id, call.EnqueuedMs + (long)queue.Config.MaxWait.TotalMilliseconds);
+            SetDue("m|" + call.Id, call.MaxWaitFromMs + (long)queue.Config.MaxWait.TotalMilliseconds);
         }
     }
 
@@ -1030,6 +1031,9 @@ public sealed class InMemoryQueueStore : IQueueStore
         public int Priority { get; set; }
 
         public long EnqueuedMs { get; set; }
+
+        /// <summary>When the max wait starts counting (the enqueue; <see cref="EnqueuedMs"/> can be an earlier arrival).</summary>
+        public long MaxWaitFromMs { get; set; }
 
         public long QueueEnteredMs { get; set; }
 

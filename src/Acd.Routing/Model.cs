@@ -127,6 +127,12 @@ public sealed record CallRequest
 
     /// <summary>The node that owns the caller's SIP leg.</summary>
     public required string Node { get; init; }
+
+    /// <summary>
+    /// When the caller first arrived (a transferred call or a callback), earlier than now: the call is ordered and its
+    /// wait counted from then. Its max wait still counts from the enqueue. Null (or a future time): now.
+    /// </summary>
+    public DateTimeOffset? Arrived { get; init; }
 }
 
 /// <summary>Well-known reason codes.</summary>

@@ -318,6 +318,26 @@ public abstract class QueueStoreContractTests
     }
 
     [Fact]
+    public async Task Enqueue_WithAnEarlierArrival_GoesAheadAndItsMaxWaitCountsFromTheEnqueue()
+    {
+        var store = await Load(Cfg.Config([Cfg.Queue("q") with { MaxWait = TimeSpan.FromSeconds(45) }]));
+        await store.EnqueueAsync(Cfg.Call("waiting", "q"));
+        Clock.Advance(TimeSpan.FromSeconds(10));
+
+        // A transferred caller who first arrived 60 s ago: ahead of the one waiting 10 s, and not expired at once.
+        await store.EnqueueAsync(Cfg.Call("transferred", "q") with { Arrived = Clock.GetUtcNow() - TimeSpan.FromSeconds(60) });
+
+        Assert.Equal(1, (await store.GetCallPositionAsync("transferred"))!.Position);
+        Assert.Equal(2, (await store.GetCallPositionAsync("waiting"))!.Position);
+        Assert.Empty((await store.ProcessDueAsync()).Events);
+        Clock.Advance(TimeSpan.FromSeconds(44));
+        var expired = (await store.ProcessDueAsync()).Events;
+        Assert.Equal(["waiting"], expired.Select(e => e.CallId));
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(["transferred"], (await store.ProcessDueAsync()).Events.Select(e => e.CallId));
+    }
+
+    [Fact]
     public async Task MaxLength_QueueFull_RefusesCall()
     {
         var store = await Load(Cfg.Config([Cfg.Queue("q") with { MaxLength = 1 }]));

@@ -22,6 +22,13 @@ public interface ICallQueues
     /// <summary>Puts the call in <paramref name="queue"/>; this node owns it.</summary>
     Task<QueueResult> EnqueueAsync(string callId, string queue, int? priority, IReadOnlyList<string> skills, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Puts the call in <paramref name="queue"/> as if it had arrived at <paramref name="arrived"/> (a transferred call,
+    /// a callback): it is ordered by that time; its max wait counts from now.
+    /// </summary>
+    Task<QueueResult> EnqueueAsync(string callId, string queue, int? priority, IReadOnlyList<string> skills, DateTimeOffset arrived, CancellationToken cancellationToken) =>
+        EnqueueAsync(callId, queue, priority, skills, cancellationToken);
+
     /// <summary>The caller hung up while waiting or while an agent rang.</summary>
     Task<QueueResult> AbandonAsync(string callId, CancellationToken cancellationToken);
 

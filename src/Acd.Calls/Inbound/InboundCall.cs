@@ -32,6 +32,12 @@ internal sealed partial class InboundCall
         Queued,
         Talking,
         CallbackWaiting,
+
+        /// <summary>A transfer is placing the caller elsewhere (music on hold).</summary>
+        Transferring,
+
+        /// <summary>Decided, playing a last prompt (a connected call's abandon prompt) before the BYE.</summary>
+        Closing,
         Ended,
     }
 
@@ -72,6 +78,31 @@ internal sealed partial class InboundCall
     private string? _reason;
     private string? _recording;
     private bool _callerGone;
+    private readonly ConnectedCallRequest? _connected;
+    private readonly TaskCompletionSource<ConnectedCallOutcome>? _handover;
+    private ITimer? _maxWaitTimer;
+    private ITimer? _closingTimer;
+    private volatile ActiveCallInfo _info;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<string> _supervisorNames = [];
+    private readonly List<string> _transfers = [];
+    private DateTimeOffset? _holdStarted;
+    private TimeSpan _held;
+
+    /// <summary>An answered call (outbound, callback) with its running media, handed to the queue flow.</summary>
+    public InboundCall(InboundCallService service, SipCall call, IMediaSession media, ConnectedCallRequest request)
+        : this(service, call, null, request.Queue, request.CallerId, request.CallerId, request.CallerName)
+    {
+        _connected = request;
+        _callerMedia = media;
+        _handover = new TaskCompletionSource<ConnectedCallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (request.Arrived is { } arrived && arrived < _arrived)
+        {
+            _arrived = arrived;
+        }
+
+        _info = Snapshot();
+    }
 
     public InboundCall(InboundCallService service, SipCall caller, IvrScript? script, string? queue, string dialed, string callerId, string? callerName)
     {
@@ -84,7 +115,20 @@ internal sealed partial class InboundCall
         CallerName = callerName;
         _logger = service.Logger;
         _arrived = service.Time.GetUtcNow();
+        _info = Snapshot();
     }
+
+    /// <summary>What the call is doing now (rebuilt by the actor after each event; read from any thread).</summary>
+    public ActiveCallInfo Info => _info;
+
+    /// <summary>Completes when the call is over (its record handed to the service).</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>A connected call's hand-over outcome; null for calls that came in.</summary>
+    public Task<ConnectedCallOutcome>? Handover => _handover?.Task;
+
+    /// <summary>The agent ringing for or talking on the call, if any (any thread; from the last snapshot).</summary>
+    public string? AgentId => _info.AgentId;
 
     public string CallId => _caller.CallId;
 
@@ -101,7 +145,7 @@ internal sealed partial class InboundCall
     {
         try
         {
-            if (!Answer())
+            if (_connected is not null ? !AttachConnected() : !Answer())
             {
                 return;
             }
@@ -114,14 +158,16 @@ internal sealed partial class InboundCall
             }
             else
             {
-                await EnterQueueAsync(_queue ?? _service.Options.FallbackQueue, null, []).ConfigureAwait(false);
+                await EnterQueueAsync(_queue ?? _service.Options.FallbackQueue, _connected?.Priority, [], _connected?.Arrived).ConfigureAwait(false);
             }
 
+            _info = Snapshot();
             while (_phase != Phase.Ended && await _events.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 while (_phase != Phase.Ended && _events.Reader.TryRead(out var e))
                 {
                     await HandleAsync(e).ConfigureAwait(false);
+                    _info = Snapshot();
                 }
             }
         }
@@ -185,6 +231,86 @@ internal sealed partial class InboundCall
 
     private bool _started;
 
+    /// <summary>A connected call: the call is answered and its media negotiated and running already.</summary>
+    private bool AttachConnected()
+    {
+        var request = _connected!;
+        if (_caller.State == SipCallState.Ended)
+        {
+            _callerGone = true;
+            _outcome = CallOutcome.Abandoned;
+            _reason = "caller-hangup";
+            return false;
+        }
+
+        _callerMedia!.Leg.DigitReceived += OnDigit;
+        _service.Metrics.Started();
+        _started = true;
+        Event("connected", request.Campaign is { } campaign ? request.Direction + " " + campaign : request.Direction);
+        if (request.AgentId is { } agent)
+        {
+            // Routing has no per-agent queueing: the promised agent is noted; the queue's best agent takes the call.
+            Event("preferred-agent", agent);
+        }
+
+        if (_service.Draining)
+        {
+            _outcome = CallOutcome.Failed;
+            _reason = "draining";
+            return false;
+        }
+
+        if (request.MaxWait is { } maxWait && maxWait > TimeSpan.Zero)
+        {
+            _maxWaitTimer = _service.Time.CreateTimer(static s => ((InboundCall)s!).Post(new MaxWaitReached()), this, maxWait, Timeout.InfiniteTimeSpan);
+        }
+
+        return true;
+    }
+
+    private async Task OnMaxWaitAsync()
+    {
+        _maxWaitTimer?.Dispose();
+        if (_phase is not Phase.Queued || _agent is not null || _callerGone)
+        {
+            return;
+        }
+
+        Event("max-wait");
+        StopAnnouncements();
+        await CancelRingingAsync("max-wait", report: false).ConfigureAwait(false);
+        await LeaveQueueAsync().ConfigureAwait(false);
+        _outcome = CallOutcome.Abandoned;
+        _reason = "max-wait";
+        var prompt = _connected?.AbandonPrompt is { } name && _callerMedia is not null
+            ? _service.Prompts.Get(Path.IsPathRooted(name) ? name : Path.Combine(_service.Options.PromptDirectory, name)).Prompt
+            : null;
+        if (prompt is null)
+        {
+            End(CallOutcome.Abandoned, "max-wait");
+            return;
+        }
+
+        // The prompt plays to its end (paced media), then the BYE.
+        _phase = Phase.Closing;
+        _callerMedia!.Leg.Play(new PromptPlayer([prompt]));
+        _closingTimer = _service.Time.CreateTimer(static s => ((InboundCall)s!).Post(new ClosingDone()), this, prompt.Duration + TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan);
+    }
+
+    private ActiveCallInfo Snapshot()
+    {
+        var state = _phase switch
+        {
+            Phase.Ivr => ActiveCallState.Ivr,
+            Phase.Queued or Phase.CallbackWaiting => _ringing is not null ? ActiveCallState.Ringing : ActiveCallState.Queued,
+            Phase.Talking => _holdStarted is not null ? ActiveCallState.Held : ActiveCallState.Talking,
+            Phase.Transferring => ActiveCallState.Transferring,
+            _ => ActiveCallState.Ending,
+        };
+        var agent = _agent?.Party ?? _ringing?.Party;
+        return new ActiveCallInfo(CallId, CallerId, CallerName, DialedNumber, state, _queue, agent, _arrived, _answered, [.. _supervisorNames]);
+    }
+
     private void Refuse(int status, string phrase, string metric, string detail)
     {
         _caller.Reject(status, phrase);
@@ -220,6 +346,16 @@ internal sealed partial class InboundCall
     internal sealed record MovedQueue(string Queue);
 
     internal sealed record Shutdown;
+
+    internal sealed record HangupRequested(TaskCompletionSource<CallControlResult> Done);
+
+    internal sealed record TransferRequested(TransferTarget Target, Leg? ReferredBy, TaskCompletionSource<CallControlResult>? Done);
+
+    internal sealed record SuperviseRequested(string SupervisorId, SipCall? Call, SupervisionMode Mode, TaskCompletionSource<CallControlResult> Done);
+
+    private sealed record MaxWaitReached;
+
+    private sealed record ClosingDone;
 
     private async Task HandleAsync(object e)
     {
@@ -271,6 +407,24 @@ internal sealed partial class InboundCall
             case Shutdown:
                 _reason ??= "shutdown";
                 End(_agent is { Answered: true } ? CallOutcome.Answered : CallOutcome.Failed, _reason);
+                break;
+            case HangupRequested hangup:
+                Event("hangup-requested");
+                End(_agent is { Answered: true } ? CallOutcome.Answered : CallOutcome.Completed, "hangup-api");
+                hangup.Done.TrySetResult(CallControlResult.Ok);
+                break;
+            case TransferRequested transfer:
+                transfer.Done?.TrySetResult(CallControlResult.Fail(CallControlError.Failed, "transfers are not supported yet"));
+                break;
+            case SuperviseRequested supervise:
+                supervise.Call?.Reject(501, "Not Implemented");
+                supervise.Done.TrySetResult(CallControlResult.Fail(CallControlError.Failed, "supervision is not supported yet"));
+                break;
+            case MaxWaitReached:
+                await OnMaxWaitAsync().ConfigureAwait(false);
+                break;
+            case ClosingDone:
+                End(CallOutcome.Abandoned, "max-wait");
                 break;
         }
     }
@@ -393,7 +547,7 @@ internal sealed partial class InboundCall
 
     // ---------------------------------------------------------------- queue
 
-    private async Task EnterQueueAsync(string? queue, int? priority, IReadOnlyList<string> skills)
+    private async Task EnterQueueAsync(string? queue, int? priority, IReadOnlyList<string> skills, DateTimeOffset? arrived = null)
     {
         if (_inQueue)
         {
@@ -413,7 +567,9 @@ internal sealed partial class InboundCall
         _queue = queue;
         _phase = Phase.Queued;
         PlayMusic();
-        var result = await _service.Queues.EnqueueAsync(CallId, queue, priority, skills, _cts.Token).ConfigureAwait(false);
+        var result = arrived is { } since
+            ? await _service.Queues.EnqueueAsync(CallId, queue, priority, skills, since, _cts.Token).ConfigureAwait(false)
+            : await _service.Queues.EnqueueAsync(CallId, queue, priority, skills, _cts.Token).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             Log.EnqueueRefused(_logger, CallId, queue, result.Reason);
@@ -594,6 +750,7 @@ internal sealed partial class InboundCall
                 new SipHeader("X-Acd-Queue", queue),
                 new SipHeader("X-Acd-Call-Id", CallId),
                 new SipHeader("X-Acd-Caller", CallerId),
+                .. DataHeaders(),
             ],
         };
         var call = _service.UserAgent.Originate(request);
@@ -603,6 +760,30 @@ internal sealed partial class InboundCall
         _ = PumpAsync(call.Events, e => new LegSignal(leg, e));
         leg.RingTimer = _service.Time.CreateTimer(static s => { var (c, l) = ((InboundCall, Leg))s!; c.Post(new RingTimedOut(l)); }, (this, leg), _service.Queues.RingTimeout(queue), Timeout.InfiniteTimeSpan);
         Log.Ringing(_logger, CallId, agentId, contact.Uri);
+    }
+
+    /// <summary>A connected call's screen-pop data as <c>X-Acd-Data-&lt;key&gt;</c> headers (unsafe keys skipped, values on one line).</summary>
+    private IEnumerable<SipHeader> DataHeaders()
+    {
+        if (_connected is null)
+        {
+            yield break;
+        }
+
+        if (_connected.Campaign is { } campaign)
+        {
+            yield return new SipHeader("X-Acd-Campaign", OneLine(campaign));
+        }
+
+        foreach (var (key, value) in _connected.Data)
+        {
+            if (key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+            {
+                yield return new SipHeader("X-Acd-Data-" + key, OneLine(value));
+            }
+        }
+
+        static string OneLine(string value) => string.Concat(value.Where(c => !char.IsControl(c))).Trim();
     }
 
     private string CallerUri()
@@ -699,6 +880,8 @@ internal sealed partial class InboundCall
         _callerMedia!.Leg.Stop();
         _bridge = new MediaBridge(_callerMedia.Leg, leg.Media.Leg);
         _phase = Phase.Talking;
+        _maxWaitTimer?.Dispose();
+        _handover?.TrySetResult(ConnectedCallOutcome.Agent);
         if (_service.StartRecording(_bridge, CallId, _queue ?? string.Empty))
         {
             Event("recording");
@@ -952,6 +1135,9 @@ internal sealed partial class InboundCall
                 _agent?.Call.Hangup();
                 End(CallOutcome.Answered, "caller-hangup");
                 break;
+            case Phase.Closing:
+                End(CallOutcome.Abandoned, _reason ?? "caller-hangup");
+                break;
         }
     }
 
@@ -973,6 +1159,8 @@ internal sealed partial class InboundCall
         await _cts.CancelAsync().ConfigureAwait(false);
         StopAnnouncements();
         _maxDurationTimer?.Dispose();
+        _maxWaitTimer?.Dispose();
+        _closingTimer?.Dispose();
         _ivr?.Hangup();
         StopIvr();
         if (_bridge is not null)
@@ -997,6 +1185,8 @@ internal sealed partial class InboundCall
         {
             _talkEnded = _service.Time.GetUtcNow();
         }
+
+        EndHold();
 
         if (!_callerGone || _caller.State != SipCallState.Ended)
         {
@@ -1053,8 +1243,16 @@ internal sealed partial class InboundCall
             _service.Metrics.Finished(record.Outcome);
         }
 
+        _handover?.TrySetResult(record.Outcome switch
+        {
+            CallOutcome.Answered => ConnectedCallOutcome.Agent,
+            CallOutcome.Abandoned when record.Reason == "max-wait" => ConnectedCallOutcome.Abandoned,
+            CallOutcome.Abandoned => ConnectedCallOutcome.HungUp,
+            _ => ConnectedCallOutcome.Refused,
+        });
         _service.Finished(this, record, _agent is { Answered: true } a ? a.Party : null);
         _cts.Dispose();
+        _completion.TrySetResult();
     }
 
     private async Task DrainLegsAsync()
@@ -1109,6 +1307,8 @@ internal sealed partial class InboundCall
             CallId = CallId,
             Node = _service.Options.Node,
             DialedNumber = DialedNumber,
+            Direction = _connected?.Direction ?? "inbound",
+            Campaign = _connected?.Campaign,
             CallerId = CallerId,
             CallerName = CallerName,
             Arrived = _arrived,
@@ -1123,7 +1323,10 @@ internal sealed partial class InboundCall
             Queue = _queue,
             Agent = _agent is { Answered: true } a ? a.Party : null,
             WaitSeconds = _enqueued is { } q ? Math.Round((waitEnd - q).TotalSeconds, 3) : null,
-            TalkSeconds = _answered is { } ans ? Math.Round(((_talkEnded ?? now) - ans).TotalSeconds, 3) : null,
+            TalkSeconds = _answered is { } ans ? Math.Round(Math.Max(0, ((_talkEnded ?? now) - ans - _held).TotalSeconds), 3) : null,
+            HoldSeconds = _held > TimeSpan.Zero ? Math.Round(_held.TotalSeconds, 3) : null,
+            Supervisors = _supervisorNames.Count > 0 ? [.. _supervisorNames] : null,
+            Transfers = _transfers.Count > 0 ? [.. _transfers] : null,
             Outcome = _outcome ?? CallOutcome.Failed,
             Reason = _reason,
             RecordingFile = _recording,
@@ -1132,10 +1335,20 @@ internal sealed partial class InboundCall
         };
     }
 
+    /// <summary>Ends a hold in progress, adding it to the call's hold time.</summary>
+    private void EndHold()
+    {
+        if (_holdStarted is { } since)
+        {
+            _held += _service.Time.GetUtcNow() - since;
+            _holdStarted = null;
+        }
+    }
+
     private void Event(string kind, string? detail = null) => _log.Add(new CallRecordEvent(_service.Time.GetUtcNow(), kind, detail));
 
     /// <summary>An outgoing leg (an agent's phone, or the customer on a callback).</summary>
-    private sealed class Leg(string role, string party, SipCall call, IMediaSession media, SdpNegotiator negotiator, DateTimeOffset started)
+    internal sealed class Leg(string role, string party, SipCall call, IMediaSession media, SdpNegotiator negotiator, DateTimeOffset started)
     {
         public string Role { get; } = role;
 

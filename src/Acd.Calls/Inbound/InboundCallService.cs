@@ -63,7 +63,7 @@ public sealed record InboundCallDependencies
 /// decisions (offers, lost reservations, calls taken out of a queue) to the call they concern, and writes each
 /// call's record once the call and its agent's wrap-up are over.
 /// </summary>
-public sealed class InboundCallService : IAsyncDisposable
+public sealed partial class InboundCallService : IAsyncDisposable, ICallControl, IConnectedCalls
 {
     private readonly ConcurrentDictionary<string, InboundCall> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PendingWrapUp> _wrapUps = new(StringComparer.Ordinal);
@@ -89,7 +89,7 @@ public sealed class InboundCallService : IAsyncDisposable
     public InboundCallOptions Options { get; }
 
     /// <summary>Calls in progress on this node.</summary>
-    public int ActiveCalls => _calls.Count;
+    public int CallCount => _calls.Count;
 
     /// <summary>Records waiting for their agent's wrap-up to end.</summary>
     public int PendingRecords => _wrapUps.Count;
@@ -144,6 +144,13 @@ public sealed class InboundCallService : IAsyncDisposable
             }
         }
 
+        if (Draining)
+        {
+            call.Reject(503, "Service Unavailable");
+            Metrics.Refused("draining");
+            return;
+        }
+
         var inbound = new InboundCall(this, call, script, queue, dialed, callerId, callerName);
         if (!_calls.TryAdd(call.CallId, inbound))
         {
@@ -189,7 +196,9 @@ public sealed class InboundCallService : IAsyncDisposable
     }
 
     /// <summary>Hangs up every call (node shutdown) and waits for them to release routing and write their records.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => new(HangupAllAsync());
+
+    private async Task HangupAllAsync()
     {
         foreach (var call in _calls.Values)
         {
@@ -274,7 +283,7 @@ public sealed class InboundCallService : IAsyncDisposable
     {
         if (record is { Agent: not null, Queue: { } queue, TalkSeconds: { } talk })
         {
-            Metrics.Handled(queue, TimeSpan.FromSeconds(talk + (record.WrapUpSeconds ?? 0)));
+            Metrics.Handled(queue, TimeSpan.FromSeconds(talk + (record.HoldSeconds ?? 0) + (record.WrapUpSeconds ?? 0)));
         }
 
         try

@@ -46,6 +46,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 3113, Level = LogLevel.Error, Message = "Call {CallId}: writing the call record failed")]
     public static partial void RecordFailed(ILogger logger, string callId, Exception exception);
 
+    [LoggerMessage(EventId = 3115, Level = LogLevel.Information, Message = "Draining: {Calls} calls in progress, {Records} records waiting for wrap-up; new calls refused, hang-up in {Timeout}")]
+    public static partial void Draining(ILogger logger, int calls, int records, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 3116, Level = LogLevel.Information, Message = "Call {CallId} connected ({Direction}) to {Party}: queue {Queue}")]
+    public static partial void Connected(ILogger logger, string callId, string direction, string party, string queue);
+
     [LoggerMessage(EventId = 3114, Level = LogLevel.Warning, Message = "Call {CallId}: recording to {Path} could not start")]
     public static partial void RecordingFailed(ILogger logger, string callId, string path, Exception exception);
 }

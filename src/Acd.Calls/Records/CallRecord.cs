@@ -89,6 +89,12 @@ public sealed record CallRecord
 
     public required string DialedNumber { get; init; }
 
+    /// <summary>How the call came: <c>inbound</c>, or what the dialer named it (<c>outbound</c>, <c>callback</c>).</summary>
+    public string Direction { get; init; } = "inbound";
+
+    /// <summary>The campaign (or other origin) of an outbound or callback call.</summary>
+    public string? Campaign { get; init; }
+
     public required string CallerId { get; init; }
 
     public string? CallerName { get; init; }
@@ -125,8 +131,11 @@ public sealed record CallRecord
     /// <summary>Time in queue until answer or abandon, seconds.</summary>
     public double? WaitSeconds { get; init; }
 
-    /// <summary>Agent answer to hang-up, seconds.</summary>
+    /// <summary>Agent answer to hang-up minus the time on hold, seconds.</summary>
     public double? TalkSeconds { get; init; }
+
+    /// <summary>Time the agent held the caller (re-INVITE sendonly/inactive to resume), seconds; null when never held.</summary>
+    public double? HoldSeconds { get; init; }
 
     /// <summary>Hang-up to the agent leaving wrap-up, seconds.</summary>
     public double? WrapUpSeconds { get; init; }
@@ -141,6 +150,12 @@ public sealed record CallRecord
 
     /// <summary>Recording file (call audio or voicemail), if any.</summary>
     public string? RecordingFile { get; init; }
+
+    /// <summary>The supervisors who joined the call (listen, whisper or barge), in order; null when none.</summary>
+    public IReadOnlyList<string>? Supervisors { get; init; }
+
+    /// <summary>Where the call was transferred to (<c>queue:claims</c>, <c>agent:1004</c>, <c>external:+1555...</c>), in order; null when never.</summary>
+    public IReadOnlyList<string>? Transfers { get; init; }
 
     public IReadOnlyList<CallLegRecord> Legs { get; init; } = [];
 

@@ -9,6 +9,7 @@ using Acd.Media.Audio;
 using Acd.Media.Players;
 using Acd.Routing;
 using Acd.Server.Configuration;
+using Acd.Server.Hosting;
 using Acd.Sip.Ua;
 using Acd.Transport.Clock;
 using Acd.Transport.Rtp;
@@ -32,10 +33,13 @@ internal sealed partial class InboundCallHost : BackgroundService
     private HashSet<string> _queueNames;
     private InboundCallService? _calls;
     private readonly DirectCallHost _direct;
+    private readonly FeatureCodeHost _features;
+    private readonly DrainGate _drain;
 
     public InboundCallHost(
         ServerOptions options, ContactCenter center, AcdRouter router, IBindingStore bindings, IvrScriptCatalog catalog, IvrEngine engine,
-        PromptCache prompts, MusicOnHold music, RtpSessionFactory rtp, PacingClock clock, ICallRecordSink records, TimeProvider time, ILoggerFactory loggers, IMeterFactory meters)
+        PromptCache prompts, MusicOnHold music, RtpSessionFactory rtp, PacingClock clock, ICallRecordSink records, TimeProvider time, ILoggerFactory loggers, IMeterFactory meters,
+        DrainGate drain)
     {
         _options = options;
         _center = center;
@@ -62,6 +66,8 @@ internal sealed partial class InboundCallHost : BackgroundService
         var ivrMetrics = new IvrMediaMetrics(meters);
         var agents = new BindingAgentDirectory(bindings, center);
         _direct = new DirectCallHost(options, host, () => _center.Current, agents, router, rtp, records, time, loggers);
+        _features = new FeatureCodeHost(host, callOptions.PromptDirectory, center, router, prompts, rtp, () => _calls, time, loggers, meters);
+        _drain = drain;
         _create = ua => new InboundCallService(callOptions, new InboundCallDependencies
         {
             UserAgent = ua,
@@ -84,11 +90,15 @@ internal sealed partial class InboundCallHost : BackgroundService
         });
     }
 
+    /// <summary>The node's call service, once <see cref="Attach"/> created it.</summary>
+    public InboundCallService? Calls => _calls;
+
     /// <summary>Creates the call service on the node's user agent (called once by the SIP service).</summary>
     public void Attach(SipUserAgent ua)
     {
         _calls ??= _create(ua);
         _direct.Attach(ua);
+        _drain.Attach(ua);
     }
 
     /// <summary>
@@ -98,7 +108,13 @@ internal sealed partial class InboundCallHost : BackgroundService
     public void Route(SipCall call)
     {
         var calls = _calls ?? throw new InvalidOperationException("Attach the user agent first.");
-        if (_direct.TryRoute(call))
+        if (_drain.Refuse(call, calls.Draining))
+        {
+            calls.Metrics.Refused("draining"); // graceful shutdown: 503 with Retry-After for every new INVITE
+            return;
+        }
+
+        if (_features.TryRoute(call) || _direct.TryRoute(call))
         {
             return;
         }
@@ -134,6 +150,7 @@ internal sealed partial class InboundCallHost : BackgroundService
         }
 
         await _direct.DisposeAsync().ConfigureAwait(false);
+        await _features.DisposeAsync().ConfigureAwait(false);
 
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -32,6 +32,13 @@ internal sealed class RoutingCallQueues(AcdRouter router, Func<RoutingConfig> co
         return Map(await router.EnqueueAsync(callId, queue, priority, extra, cancellationToken).ConfigureAwait(false));
     }
 
+    public async Task<QueueResult> EnqueueAsync(string callId, string queue, int? priority, IReadOnlyList<string> skills, DateTimeOffset arrived, CancellationToken cancellationToken)
+    {
+        var extra = skills.Count == 0 ? [] : skills.Select(s => new SkillRequirement(s, 1)).ToList();
+        var request = new CallRequest { CallId = callId, Queue = queue, Priority = priority, ExtraSkills = extra, Node = string.Empty, Arrived = arrived };
+        return Map(await router.EnqueueAsync(request, cancellationToken).ConfigureAwait(false));
+    }
+
     public async Task<QueueResult> AbandonAsync(string callId, CancellationToken cancellationToken) =>
         Map(await router.AbandonAsync(callId, cancellationToken).ConfigureAwait(false));
 

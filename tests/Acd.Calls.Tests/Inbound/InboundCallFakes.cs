@@ -10,7 +10,7 @@ using Acd.Media.Sdp;
 namespace Acd.Calls.Tests.Inbound;
 
 /// <summary>One call the actor made on <see cref="ICallQueues"/>, at <see cref="At"/> (virtual time).</summary>
-internal sealed record QueueCall(string Method, string CallId, string? Agent = null, string? Queue = null, int? Priority = null)
+internal sealed record QueueCall(string Method, string CallId, string? Agent = null, string? Queue = null, int? Priority = null, DateTimeOffset? Arrived = null)
 {
     public DateTimeOffset At { get; init; }
 }
@@ -40,6 +40,9 @@ internal sealed class FakeQueues(TimeProvider time) : ICallQueues
 
     public Task<QueueResult> EnqueueAsync(string callId, string queue, int? priority, IReadOnlyList<string> skills, CancellationToken cancellationToken) =>
         Answer(new QueueCall(nameof(EnqueueAsync), callId, Queue: queue, Priority: priority));
+
+    public Task<QueueResult> EnqueueAsync(string callId, string queue, int? priority, IReadOnlyList<string> skills, DateTimeOffset arrived, CancellationToken cancellationToken) =>
+        Answer(new QueueCall(nameof(EnqueueAsync), callId, Queue: queue, Priority: priority, Arrived: arrived));
 
     public Task<QueueResult> AbandonAsync(string callId, CancellationToken cancellationToken) => Answer(new QueueCall(nameof(AbandonAsync), callId));
 

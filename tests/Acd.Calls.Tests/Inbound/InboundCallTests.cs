@@ -21,7 +21,7 @@ namespace Acd.Calls.Tests.Inbound;
 /// and record sink, every timer (SIP's and the call's) on one FakeTimeProvider. Real time is only spent waiting (bounded)
 /// for the actor's asynchronous hand-offs; every timeout is reached with <see cref="LoopbackSipNetwork.Advance"/>.
 /// </summary>
-public sealed class InboundCallTests : IAsyncLifetime
+public sealed partial class InboundCallTests : IAsyncLifetime
 {
     private const int AcdPort = 5060;
     private const int CallerPort = 5080;
@@ -147,7 +147,7 @@ public sealed class InboundCallTests : IAsyncLifetime
         Assert.Equal(0, _net.CountDelivered("BYE ", CallerPort));
         Assert.Equal(SipCallState.Answered, caller.State);
         Assert.Empty(_records.All);
-        Assert.Equal(1, Service.ActiveCalls);
+        Assert.Equal(1, Service.CallCount);
     }
 
     [Fact]
@@ -167,7 +167,7 @@ public sealed class InboundCallTests : IAsyncLifetime
         Assert.Equal(0, _queues.Count(nameof(ICallQueues.AbandonAsync)));
         Assert.Equal(0, _net.CountDelivered("BYE ", CallerPort));
         Assert.False(_media.Bridged);
-        Assert.Equal(1, Service.ActiveCalls);
+        Assert.Equal(1, Service.CallCount);
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public sealed class InboundCallTests : IAsyncLifetime
         Assert.Equal(CallOutcome.Failed, record.Outcome);
         Assert.Equal("enqueue-refused", record.Reason);
         Assert.Equal(0, _queues.Count(nameof(ICallQueues.AbandonAsync)));
-        Assert.Equal(0, Service.ActiveCalls);
+        Assert.Equal(0, Service.CallCount);
         Assert.True(_media.AllDisposed);
     }
 
@@ -275,7 +275,7 @@ public sealed class InboundCallTests : IAsyncLifetime
         Assert.Equal(20, record.WaitSeconds);
         Assert.Equal([(caller.CallId, null)], _queues.Of(nameof(ICallQueues.AbandonAsync)));
         Assert.Equal(0, _queues.Count(nameof(ICallQueues.EndAsync)));
-        Assert.Equal(0, Service.ActiveCalls);
+        Assert.Equal(0, Service.CallCount);
         Assert.True(_media.AllDisposed);
     }
 
@@ -312,7 +312,7 @@ public sealed class InboundCallTests : IAsyncLifetime
         Assert.Equal(0, _queues.Count(nameof(ICallQueues.AbandonAsync)));
         Assert.Equal(0, _net.CountDelivered("BYE ", CallerPort));
         Assert.Equal(SipCallState.Answered, caller.State);
-        Assert.Equal(1, Service.ActiveCalls);
+        Assert.Equal(1, Service.CallCount);
     }
 
     [Fact]
