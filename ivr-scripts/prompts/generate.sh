@@ -43,6 +43,21 @@ say say/minutes "minutes"
 say you-are-caller-number "You are caller number"
 say your-estimated-wait-is-about "Your estimated wait is about"
 
+# Feature codes (*45 log in/out, *46 pause, *47 available, *48 disposition, *90 supervise): confirmations.
+say features/logged-in "You are logged in."
+say features/logged-out "You are logged out."
+say features/paused "You are paused."
+say features/available "You are available."
+say features/disposition-saved "Disposition saved."
+say features/enter-code "Please enter the code, followed by the pound key."
+say features/invalid-code "Sorry, that code is not valid."
+say features/not-allowed "Sorry, you are not allowed to do that."
+say features/not-on-call "That agent is not on a call."
+say features/no-call "There is no recent call for a disposition."
+say features/failed "Sorry, that did not work. Please try again later."
+# Pause reasons of the sample contact center, spoken after "You are paused." (a reason without a file is not spoken).
+for reason in break lunch training meeting after-call-work; do say "features/reasons/$reason" "${reason//-/ }."; done
+
 # Record beep: 1 kHz, 300 ms.
 sox -n -r 8000 -c 1 -b 16 -e signed-integer beep.wav synth 0.3 sine 1000 vol 0.5
 

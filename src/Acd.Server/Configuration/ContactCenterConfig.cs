@@ -26,6 +26,9 @@ public sealed record ContactCenterConfig
     /// <summary>Disposition codes (dialed after *48) to names.</summary>
     public IReadOnlyDictionary<string, string> Dispositions { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The feature codes agents dial from their phones (<c>feature_codes</c>: login, pause, available, disposition, supervise).</summary>
+    public Acd.Calls.Features.FeatureCodeMap FeatureCodes { get; init; } = new();
+
     /// <summary>Music-on-hold classes to a WAV file or a folder of WAV files (relative to the IVR scripts folder).</summary>
     public IReadOnlyDictionary<string, string> MusicOnHold { get; init; } = new Dictionary<string, string>();
 

@@ -13,7 +13,8 @@ namespace Acd.Server.Configuration;
 /// </summary>
 public static class ContactCenterConfigLoader
 {
-    private static readonly string[] TopKeys = ["realm", "numbers", "skills", "queues", "agents", "pause_reasons", "dispositions", "music_on_hold", "recording", "login_on_register", "ring_no_answer_limit"];
+    private static readonly string[] TopKeys = ["realm", "numbers", "skills", "queues", "agents", "pause_reasons", "dispositions", "music_on_hold", "recording", "login_on_register", "ring_no_answer_limit", "feature_codes"];
+    private static readonly string[] FeatureCodeKeys = ["login", "pause", "available", "disposition", "supervise"];
     private static readonly string[] NumberKeys = ["number", "pattern", "ivr", "queue"];
     private static readonly string[] QueueKeys = ["skills", "strategy", "priority", "service_level", "max_wait", "max_length", "wrap_up", "ring_timeout", "short_abandon", "weight", "initial_handle_time", "escalation"];
     private static readonly string[] StepKeys = ["after", "min_level", "overflow", "voicemail", "callback"];
@@ -52,6 +53,8 @@ public static class ContactCenterConfigLoader
         var moh = new Dictionary<string, string>(StringComparer.Ordinal);
         var recording = new RecordingPolicy();
         var loginOnRegister = true;
+        var featureCodes = new Acd.Calls.Features.FeatureCodeMap();
+        YamlNode? featureCodesNode = null;
         var ringNoAnswerLimit = 3;
         YamlNode? agentsNode = null;
 
@@ -114,6 +117,10 @@ public static class ContactCenterConfigLoader
                 case "ring_no_answer_limit":
                     ringNoAnswerLimit = r.Int(value, key, 1, 100) ?? ringNoAnswerLimit;
                     break;
+                case "feature_codes":
+                    featureCodesNode = value;
+                    featureCodes = ReadFeatureCodes(r, value, key);
+                    break;
             }
         }
 
@@ -157,6 +164,7 @@ public static class ContactCenterConfigLoader
             r.Error(marks.GetValueOrDefault($"agents[{accounts.IndexOf(account)}].id", Mark.Empty), "agents", $"extension {account.Extension} is used by two agents");
         }
 
+        CheckFeatureCodes(r, featureCodesNode ?? root, featureCodes, accounts, numbers.Select(n => n.Route));
         if (r.Errors.Count > 0)
         {
             throw new ConfigurationErrorsException(r.Errors);
@@ -174,6 +182,7 @@ public static class ContactCenterConfigLoader
             MusicOnHold = moh,
             Recording = recording,
             LoginOnRegister = loginOnRegister,
+            FeatureCodes = featureCodes,
         };
     }
 
@@ -488,6 +497,56 @@ public static class ContactCenterConfigLoader
             if (r.String(value, $"{path}.{code}") is { } name)
             {
                 into[code] = name;
+            }
+        }
+    }
+
+    private static Acd.Calls.Features.FeatureCodeMap ReadFeatureCodes(YamlNodeReader r, YamlNode node, string path)
+    {
+        var codes = new Acd.Calls.Features.FeatureCodeMap();
+        foreach (var (key, value, _) in r.Entries(node, path, FeatureCodeKeys))
+        {
+            var at = $"{path}.{key}";
+            var code = r.String(value, at);
+            if (code is null)
+            {
+                continue;
+            }
+
+            if (code.Length is < 2 or > 8 || code.AsSpan().IndexOfAnyExcept("0123456789*#") >= 0)
+            {
+                r.Error(value, at, $"'{code}' is not a feature code: 2-8 of 0-9, * and # (e.g. *45)");
+                continue;
+            }
+
+            codes = key switch
+            {
+                "login" => codes with { LoginToggle = code },
+                "pause" => codes with { Pause = code },
+                "available" => codes with { Available = code },
+                "disposition" => codes with { Disposition = code },
+                _ => codes with { Supervise = code },
+            };
+        }
+
+        return codes;
+    }
+
+    /// <summary>Feature codes must be told apart from each other (none a prefix of another), from extensions and from dialed numbers.</summary>
+    private static void CheckFeatureCodes(YamlNodeReader r, YamlNode? node, Acd.Calls.Features.FeatureCodeMap codes, List<AgentAccount> accounts, IEnumerable<NumberRoute> numbers)
+    {
+        var mark = node?.Start ?? Mark.Empty;
+        var all = codes.All.ToList();
+        foreach (var (kind, code) in all)
+        {
+            foreach (var (other, longer) in all.Where(o => o.Kind != kind && o.Code.StartsWith(code, StringComparison.Ordinal)))
+            {
+                r.Error(mark, "feature_codes", $"{kind} code '{code}' is a prefix of (or equal to) the {other} code '{longer}'");
+            }
+
+            if (accounts.Any(a => a.Extension == code) || numbers.Any(n => n.Number == code))
+            {
+                r.Error(mark, "feature_codes", $"{kind} code '{code}' is also an agent's extension or a number of the number plan (feature codes are matched first)");
             }
         }
     }
