@@ -13,6 +13,13 @@ COPY ivr-scripts/ /app/ivr-scripts/
 COPY deploy/sample/ /app/deploy/sample/
 COPY deploy/production/ /app/deploy/production/
 RUN useradd --system --home /var/lib/acd acd && mkdir -p /var/lib/acd/records && chown -R acd /var/lib/acd
+# The RTP pacing threads ask for nice -10 (fewer late audio frames on a busy host: benchmarks/RESULTS.md, "Issue 6
+# leftovers"), which needs CAP_SYS_NICE. Docker gives a non-root user an added capability (cap_add: [SYS_NICE] in
+# deploy/docker-compose.yml) as inheritable only; this file capability on the dotnet host (inheritable + effective,
+# nothing permitted by itself) makes it effective when the container is granted it, and changes nothing otherwise.
+RUN apt-get update && apt-get install -y --no-install-recommends libcap2-bin \
+    && setcap cap_sys_nice=ei "$(readlink -f /usr/share/dotnet/dotnet)" \
+    && apt-get purge -y libcap2-bin && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 USER acd
 ENV Acd__Config=/app/deploy/production/acd.yaml \
     Ivr__Scripts=/app/ivr-scripts \

@@ -14,22 +14,43 @@ namespace Acd.Server.Metrics;
 /// Counters become Prometheus counters (a missing <c>_total</c> suffix is added), up-down counters and gauges
 /// become gauges, histograms become histograms with the buckets the instrument advises
 /// (<see cref="InstrumentAdvice{T}.HistogramBucketBoundaries"/>) or a default for its unit. Observable
-/// instruments are read once per scrape. The label names of a series are fixed by the first measurement;
-/// a later measurement's missing tags export as empty values and unknown tags are dropped.
+/// instruments are read once per scrape. The label names of a series are fixed by <see cref="MetricCatalog"/> for
+/// the documented metrics (exported from the moment the instrument is published, with 0 series for every queue
+/// and for closed label values) and by the first measurement for the others; a measurement's missing tags export
+/// as empty values and unknown tags are dropped. A single-label metric keeps at most
+/// <see cref="MaxSeriesPerLabel"/> values: further values are counted under <c>other</c> (label cardinality stays
+/// bounded whatever a peer sends).
 /// </remarks>
 public sealed class PrometheusMeterBridge : IDisposable
 {
     private static readonly double[] SecondsBuckets = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600];
 
+    /// <summary>Distinct values a single-label metric exports before further values go to <c>other</c>.</summary>
+    public const int MaxSeriesPerLabel = 1000;
+
     private readonly MeterListener _listener = new();
     private readonly IMetricFactory _factory;
     private readonly string _meterPrefix;
+    private readonly IReadOnlyDictionary<string, MetricSeed> _catalog;
+
+    // Every queue any metric has named, and the documented per-queue metrics: each gets a 0 series per queue.
+    private readonly Lock _queuesGate = new();
+    private readonly HashSet<string> _queues = new(StringComparer.Ordinal);
+    private readonly List<ExportedInstrument> _perQueue = [];
 
     public PrometheusMeterBridge(CollectorRegistry registry, string meterPrefix = "Acd")
+        : this(registry, meterPrefix, MetricCatalog.Metrics)
+    {
+    }
+
+    /// <summary>Exports the meters whose name starts with <paramref name="meterPrefix"/>, seeding the metrics of <paramref name="catalog"/>.</summary>
+    public PrometheusMeterBridge(CollectorRegistry registry, string meterPrefix, IReadOnlyDictionary<string, MetricSeed> catalog)
     {
         ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(catalog);
         _factory = Prometheus.Metrics.WithCustomRegistry(registry);
         _meterPrefix = meterPrefix;
+        _catalog = catalog;
         _listener.InstrumentPublished = OnInstrumentPublished;
         _listener.SetMeasurementEventCallback<long>(static (i, v, tags, state) => ((ExportedInstrument)state!).Record(v, tags));
         _listener.SetMeasurementEventCallback<int>(static (i, v, tags, state) => ((ExportedInstrument)state!).Record(v, tags));
@@ -58,7 +79,49 @@ public sealed class PrometheusMeterBridge : IDisposable
             return;
         }
 
-        listener.EnableMeasurementEvents(instrument, new ExportedInstrument(instrument, _factory));
+        var exported = new ExportedInstrument(this, instrument, _factory);
+        if (_catalog.TryGetValue(PrometheusName(instrument), out var seed))
+        {
+            exported.Seed(seed);
+        }
+
+        listener.EnableMeasurementEvents(instrument, exported);
+    }
+
+    /// <summary>A per-queue metric exists: give it a 0 series for every queue seen so far.</summary>
+    private void AddPerQueue(ExportedInstrument exported)
+    {
+        string[] queues;
+        lock (_queuesGate)
+        {
+            _perQueue.Add(exported);
+            queues = [.. _queues];
+        }
+
+        foreach (var queue in queues)
+        {
+            exported.SeedValue(queue);
+        }
+    }
+
+    /// <summary>A queue was named by a metric: give every per-queue metric a 0 series for it.</summary>
+    private void QueueSeen(string queue)
+    {
+        ExportedInstrument[] perQueue;
+        lock (_queuesGate)
+        {
+            if (!_queues.Add(queue))
+            {
+                return;
+            }
+
+            perQueue = [.. _perQueue];
+        }
+
+        foreach (var exported in perQueue)
+        {
+            exported.SeedValue(queue);
+        }
     }
 
     internal static double[] BucketsFor(Instrument instrument) => instrument switch
@@ -71,7 +134,7 @@ public sealed class PrometheusMeterBridge : IDisposable
     };
 
     /// <summary>One exported instrument: creates its Prometheus family on the first measurement.</summary>
-    private sealed class ExportedInstrument(Instrument instrument, IMetricFactory factory)
+    private sealed class ExportedInstrument(PrometheusMeterBridge bridge, Instrument instrument, IMetricFactory factory)
     {
         private readonly Lock _gate = new();
 
@@ -83,7 +146,7 @@ public sealed class PrometheusMeterBridge : IDisposable
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var family = Volatile.Read(ref _family) ?? Create(tags);
+            var family = Volatile.Read(ref _family) ?? Create(LabelNames(tags));
             var child = Child(family, tags);
             switch (child)
             {
@@ -125,10 +188,66 @@ public sealed class PrometheusMeterBridge : IDisposable
                     }
                 }
 
-                return _byValue.TryGetValue(value, out var cached) ? cached : _byValue.GetOrAdd(value, v => WithLabels(family, [v]));
+                return _byValue.TryGetValue(value, out var cached) ? cached : NewChild(family, names[0], value);
             }
 
             return WithLabels(family, LabelValues(tags)!);
+        }
+
+        /// <summary>The documented label names; 0 series for a metric without labels, per queue, or per closed value.</summary>
+        public void Seed(MetricSeed seed)
+        {
+            var family = Create([.. seed.Labels]);
+            if (seed.Labels is [MetricCatalog.QueueLabel])
+            {
+                bridge.AddPerQueue(this);
+                return;
+            }
+
+            if (seed.Labels.Count == 1)
+            {
+                foreach (var value in seed.Values)
+                {
+                    _byValue.GetOrAdd(value, v => WithLabels(family, [v]));
+                }
+            }
+        }
+
+        /// <summary>A 0 series for <paramref name="value"/> of this single-label metric (no-op for other label sets).</summary>
+        public void SeedValue(string value)
+        {
+            if (Volatile.Read(ref _family) is { } family && _labelNames is { Length: 1 })
+            {
+                _byValue.GetOrAdd(value, v => WithLabels(family, [v]));
+            }
+        }
+
+        private object NewChild(Collector family, string label, string value)
+        {
+            if (_byValue.Count >= MaxSeriesPerLabel)
+            {
+                value = "other";
+            }
+
+            var child = _byValue.GetOrAdd(value, v => WithLabels(family, [v]));
+            if (string.Equals(label, MetricCatalog.QueueLabel, StringComparison.Ordinal))
+            {
+                bridge.QueueSeen(value);
+            }
+
+            return child;
+        }
+
+        private static string[] LabelNames(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var names = new string[tags.Length];
+            for (var i = 0; i < tags.Length; i++)
+            {
+                names[i] = tags[i].Key;
+            }
+
+            Array.Sort(names, StringComparer.Ordinal);
+            return names;
         }
 
         private static object WithLabels(Collector family, string[] labels) => family switch
@@ -164,7 +283,7 @@ public sealed class PrometheusMeterBridge : IDisposable
             return values;
         }
 
-        private Collector Create(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        private Collector Create(string[] names)
         {
             lock (_gate)
             {
@@ -173,13 +292,6 @@ public sealed class PrometheusMeterBridge : IDisposable
                     return _family;
                 }
 
-                var names = new string[tags.Length];
-                for (var i = 0; i < tags.Length; i++)
-                {
-                    names[i] = tags[i].Key;
-                }
-
-                Array.Sort(names, StringComparer.Ordinal);
                 _labelNames = names;
                 var name = PrometheusName(instrument);
                 var help = string.IsNullOrEmpty(instrument.Description) ? instrument.Name : instrument.Description;

@@ -73,7 +73,7 @@ public sealed partial class PrometheusLiveTests(ITestOutputHelper output)
         var (rules, alerts) = RuleQueries();
         var lossyCaller = LossyCallerScenario();
         await using var redis = await RedisServer.StartAsync();
-        await using var harness = await InboundCallHarness.StartAsync(QuickSupport, $"--Redis:Configuration={redis.ConnectionString}", "--Acd:Node=live", FreeRtpRange());
+        await using var harness = await InboundCallHarness.StartAsync(QuickSupport, $"--Redis:Configuration={redis.ConnectionString}", "--Acd:Node=live", RtpRanges.Free());
         await using var prometheus = await PrometheusServer.StartAsync(harness.Server.HttpPort);
 
         // No agent logged in. Caller A waits in support and hangs up after about 7 s in the queue (abandoned, not a
@@ -461,41 +461,6 @@ public sealed partial class PrometheusLiveTests(ITestOutputHelper output)
           <recv response="404"/>
         </scenario>
         """);
-
-    /// <summary>
-    /// An RTP range for the node (overriding the harness's random one) whose 200 ports are free now, below the
-    /// kernel's ephemeral ports: load tools on a shared machine can hold thousands of ports, and a node whose range
-    /// they hold refuses calls with 503.
-    /// </summary>
-    private static string FreeRtpRange()
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            var first = 20000 + (Random.Shared.Next(0, 60) * 200);
-            var sockets = new List<Socket>();
-            try
-            {
-                for (var port = first; port < first + 200; port++)
-                {
-                    var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                    sockets.Add(socket);
-                    socket.Bind(new IPEndPoint(IPAddress.Any, port));
-                }
-
-                return $"--Media:RtpPorts={first}-{first + 199}";
-            }
-            catch (SocketException)
-            {
-                // Some port of this range is taken: try another.
-            }
-            finally
-            {
-                sockets.ForEach(socket => socket.Dispose());
-            }
-        }
-
-        throw new InvalidOperationException("no free RTP range of 200 ports in 20000-31999");
-    }
 
     private static async Task SendNotSipAsync(int port)
     {
