@@ -93,6 +93,9 @@ public sealed class SipCall
     /// <summary>Incoming: rejects with a final non-2xx (486 Busy Here, 603 Decline, 480...).</summary>
     public bool Reject(int statusCode, string reasonPhrase) => _ua.RejectCall(this, statusCode, reasonPhrase);
 
+    /// <summary>Incoming: rejects with a final non-2xx and extra headers (e.g. 503 with Retry-After while the node drains).</summary>
+    public bool Reject(int statusCode, string reasonPhrase, IReadOnlyList<SipHeader> headers) => _ua.RejectCall(this, statusCode, reasonPhrase, null, headers);
+
     /// <summary>
     /// Incoming, before answering: checks the caller's digest credentials (Proxy-Authorization) with the user agent's
     /// authenticator. Returns the authenticated user name, or null after rejecting the call with 407 (a challenge the

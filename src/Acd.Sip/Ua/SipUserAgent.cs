@@ -86,6 +86,18 @@ public sealed partial class SipUserAgent : IDisposable
     /// <summary>Live dialogs.</summary>
     public SipDialogStore Dialogs { get; } = new();
 
+    private long _unavailableRetryAfter = -1;
+
+    /// <summary>
+    /// While set, out-of-dialog OPTIONS is answered 503 Service Unavailable with this Retry-After (whole seconds), so a
+    /// proxy probing the node (Kamailio's dispatcher) takes it out of its set: graceful shutdown. Null: answered 200.
+    /// </summary>
+    public TimeSpan? UnavailableRetryAfter
+    {
+        get => Interlocked.Read(ref _unavailableRetryAfter) is >= 0 and var s ? TimeSpan.FromSeconds(s) : null;
+        set => Interlocked.Exchange(ref _unavailableRetryAfter, value is { } v ? (long)Math.Max(0, Math.Ceiling(v.TotalSeconds)) : -1);
+    }
+
     /// <summary>New incoming calls (not in <see cref="SipUserAgentOptions.AutoAnswer"/> mode). Read them and Ring/Answer/Reject.</summary>
     public ChannelReader<SipCall> IncomingCalls => _incoming.Reader;
 
@@ -184,6 +196,10 @@ public sealed partial class SipUserAgent : IDisposable
 
         switch (request.MethodKind)
         {
+            case SipMethod.Options when toTag is null && Interlocked.Read(ref _unavailableRetryAfter) is >= 0 and var retryAfter:
+                // Draining: a proxy's OPTIONS probing takes the node out of its set.
+                Respond(request, transaction, 503, "Service Unavailable", NewTag(), [new SipHeader("Retry-After", retryAfter.ToString(CultureInfo.InvariantCulture))]);
+                return;
             case SipMethod.Options:
                 Respond(request, transaction, 200, "OK", toTag ?? NewTag(), OptionsHeaders());
                 return;
