@@ -37,6 +37,7 @@ public static class AcdHost
             var home = ServerOptions.FindHome(builder.Environment.ContentRootPath);
             options = ServerOptions.Read(builder.Configuration, home);
             contactCenter = ContactCenterConfigLoader.Load(options.ContactCenterFile);
+            builder.Services.AddGracefulShutdown(builder.Configuration); // Acd:DrainTimeout, checked with the rest
             var unsafeSamples = options.CheckSamplePasswords(contactCenter);
             if (unsafeSamples.Count > 0)
             {
