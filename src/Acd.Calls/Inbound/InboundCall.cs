@@ -9,6 +9,7 @@ using Acd.Media;
 using Acd.Media.Dtmf;
 using Acd.Media.Mixing;
 using Acd.Media.Audio;
+using Acd.Media.Codecs;
 using Acd.Media.Players;
 using Acd.Media.Sdp;
 using Acd.Sip;
@@ -87,6 +88,14 @@ internal sealed partial class InboundCall
     private readonly List<string> _supervisorNames = [];
     private readonly List<string> _transfers = [];
     private DateTimeOffset? _holdStarted;
+    private int? _priority;
+    private IReadOnlyList<string> _skills = [];
+    private Leg? _transferLeg;
+    private Leg? _referrer;
+    private object? _busyToken;
+    private bool _directAgent;
+    private string? _lastAgent;
+    private MediaBridge? _recordingBridge;
     private TimeSpan _held;
 
     /// <summary>An answered call (outbound, callback) with its running media, handed to the queue flow.</summary>
@@ -214,6 +223,7 @@ internal sealed partial class InboundCall
         media.Apply(answer.Media!);
         media.Leg.DigitReceived += OnDigit;
         _callerMedia = media;
+        _caller.OfferAnswerer = Reoffers(negotiator, media, answer.Media!.Codec);
         if (!_caller.Answer(Encoding.UTF8.GetBytes(answer.Local!.ToString())))
         {
             // The caller cancelled between the INVITE and our answer.
@@ -307,7 +317,7 @@ internal sealed partial class InboundCall
             Phase.Transferring => ActiveCallState.Transferring,
             _ => ActiveCallState.Ending,
         };
-        var agent = _agent?.Party ?? _ringing?.Party;
+        var agent = _agent?.Party ?? _ringing?.Party ?? _transferLeg?.Party;
         return new ActiveCallInfo(CallId, CallerId, CallerName, DialedNumber, state, _queue, agent, _arrived, _answered, [.. _supervisorNames]);
     }
 
@@ -414,7 +424,7 @@ internal sealed partial class InboundCall
                 hangup.Done.TrySetResult(CallControlResult.Ok);
                 break;
             case TransferRequested transfer:
-                transfer.Done?.TrySetResult(CallControlResult.Fail(CallControlError.Failed, "transfers are not supported yet"));
+                transfer.Done?.TrySetResult(await TransferAsync(transfer.Target, transfer.ReferredBy).ConfigureAwait(false));
                 break;
             case SuperviseRequested supervise:
                 supervise.Call?.Reject(501, "Not Implemented");
@@ -500,8 +510,13 @@ internal sealed partial class InboundCall
                 await EnterQueueAsync(t.Destination, null, []).ConfigureAwait(false);
                 break;
             case IvrTransferOutcome t:
-                Log.TransferUnsupported(_logger, CallId, t.Kind.ToString(), t.Destination);
-                End(CallOutcome.Failed, "transfer-" + t.Kind.ToString().ToLowerInvariant() + "-unsupported");
+                var target = t.Kind == TransferKind.Agent ? new TransferTarget(TransferTargetKind.Agent, t.Destination) : ResolveTarget(t.Destination);
+                if (!(await TransferAsync(target, null).ConfigureAwait(false)).Succeeded && _phase == Phase.Ivr)
+                {
+                    Log.TransferUnsupported(_logger, CallId, t.Kind.ToString(), t.Destination);
+                    End(CallOutcome.Failed, "transfer-" + t.Kind.ToString().ToLowerInvariant() + "-refused");
+                }
+
                 break;
             case IvrCallbackOutcome cb:
                 await StartCallbackAsync(cb).ConfigureAwait(false);
@@ -565,6 +580,8 @@ internal sealed partial class InboundCall
         }
 
         _queue = queue;
+        _priority = priority;
+        _skills = skills;
         _phase = Phase.Queued;
         PlayMusic();
         var result = arrived is { } since
@@ -732,10 +749,17 @@ internal sealed partial class InboundCall
             return;
         }
 
-        var contact = contacts[0];
+        var leg = DialAgent(agentId, queue, contacts[0], media, _phase == Phase.CallbackWaiting);
+        _ringing = leg;
+        leg.RingTimer = _service.Time.CreateTimer(static s => { var (c, l) = ((InboundCall, Leg))s!; c.Post(new RingTimedOut(l)); }, (this, leg), _service.Queues.RingTimeout(queue), Timeout.InfiniteTimeSpan);
+        Log.Ringing(_logger, CallId, agentId, contacts[0].Uri);
+    }
+
+    /// <summary>Sends the INVITE of an agent leg (caller ID, queue and screen-pop headers) and pumps its events.</summary>
+    private Leg DialAgent(string agentId, string queue, AgentContact contact, IMediaSession media, bool callback)
+    {
         var negotiator = _service.NewNegotiator(media.LocalPort);
         var offer = negotiator.CreateOffer();
-        var callback = _phase == Phase.CallbackWaiting;
         var who = callback ? "callback " + CallerId : CallerName is { Length: > 0 } n ? n + " " + CallerId : CallerId;
         var request = new SipOriginateRequest
         {
@@ -756,10 +780,8 @@ internal sealed partial class InboundCall
         var call = _service.UserAgent.Originate(request);
         var leg = new Leg("agent", agentId, call, media, negotiator, _service.Time.GetUtcNow());
         _outgoing.Add(leg);
-        _ringing = leg;
         _ = PumpAsync(call.Events, e => new LegSignal(leg, e));
-        leg.RingTimer = _service.Time.CreateTimer(static s => { var (c, l) = ((InboundCall, Leg))s!; c.Post(new RingTimedOut(l)); }, (this, leg), _service.Queues.RingTimeout(queue), Timeout.InfiniteTimeSpan);
-        Log.Ringing(_logger, CallId, agentId, contact.Uri);
+        return leg;
     }
 
     /// <summary>A connected call's screen-pop data as <c>X-Acd-Data-&lt;key&gt;</c> headers (unsafe keys skipped, values on one line).</summary>
@@ -808,8 +830,17 @@ internal sealed partial class InboundCall
             return;
         }
 
+        if (leg == _transferLeg && e is SipCallAnswered or SipCallFailed)
+        {
+            await OnTransferLegAsync(leg, e).ConfigureAwait(false);
+            return;
+        }
+
         switch (e)
         {
+            case SipCallRequest { Method: "REFER" } refer:
+                await OnReferAsync(leg, refer.Request).ConfigureAwait(false);
+                break;
             case SipCallProvisional { StatusCode: 180 or 183 } when leg == _ringing:
                 if (!leg.Alerting)
                 {
@@ -834,7 +865,108 @@ internal sealed partial class InboundCall
             case SipCallEnded ended:
                 await OnLegEndedAsync(leg, ended.Reason).ConfigureAwait(false);
                 break;
+            case SipCallRequest { Method: "INVITE" or "UPDATE" } reinvite when leg == _agent:
+                OnAgentReoffer(reinvite.Request);
+                break;
+            case SipCallRequest { Method: "INFO" } info when info.Request.TryGetField(SipHeaderId.ContentType, out var contentType):
+                leg.Media.Leg.OnSipInfo(info.Request.GetValueString(contentType), info.Request.Body.Span);
+                break;
         }
+    }
+
+    // ---------------------------------------------------------------- hold
+
+    /// <summary>
+    /// The answerer of a leg's re-INVITE/UPDATE offers (runs on the SIP receive thread): the same negotiator answers,
+    /// with the leg's codec only, so the answer keeps codec and port and mirrors the direction (sendonly -&gt; recvonly,
+    /// inactive -&gt; inactive); the leg's media follows the answer at once (recvonly: it sends nothing).
+    /// </summary>
+    private static Func<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>?> Reoffers(SdpNegotiator negotiator, IMediaSession media, G711Law codec)
+    {
+        negotiator.UpdateLocal(negotiator.Options with { Codecs = [codec] });
+        return offer =>
+        {
+            var parsed = SdpParser.Parse(offer.Span);
+            if (!parsed.Success)
+            {
+                return null;
+            }
+
+            lock (negotiator)
+            {
+                var answer = negotiator.AnswerOffer(parsed.Session!);
+                if (!answer.Success)
+                {
+                    return null;
+                }
+
+                media.Apply(answer.Media!);
+                return Encoding.UTF8.GetBytes(answer.Local!.ToString());
+            }
+        };
+    }
+
+    /// <summary>The agent's phone re-offered: sendonly/inactive holds the caller (music; the agent hears nothing), sendrecv resumes.</summary>
+    private void OnAgentReoffer(SipMessage request)
+    {
+        if (_phase != Phase.Talking || request.Body.IsEmpty || SdpParser.Parse(request.Body.Span) is not { Success: true, Session: { } offer }
+            || offer.Media.FirstOrDefault(m => m.Kind == "audio" && m.Port != 0) is not { } audio)
+        {
+            return;
+        }
+
+        var direction = offer.DirectionOf(audio);
+        var hold = direction is SdpDirection.SendOnly or SdpDirection.Inactive;
+        if (hold && _holdStarted is null)
+        {
+            Hold();
+        }
+        else if (!hold && _holdStarted is not null)
+        {
+            Resume();
+        }
+    }
+
+    private void Hold()
+    {
+        _holdStarted = _service.Time.GetUtcNow();
+        Event("hold", _agent?.Party);
+        DetachParties();
+        PlayMusic();
+    }
+
+    private void Resume()
+    {
+        EndHold();
+        Event("resume", _agent?.Party);
+        _callerMedia?.Leg.Stop();
+        AttachParties();
+    }
+
+    /// <summary>Stops relaying between caller and agent (the bridge and its recorder are kept).</summary>
+    private void DetachParties()
+    {
+        if (_callerMedia is { } caller && caller.Leg.Forwarder is { } forwarder && ReferenceEquals(forwarder, _bridge))
+        {
+            caller.Leg.Forwarder = null;
+        }
+
+        if (_agent?.Media.Leg is { } agent && ReferenceEquals(agent.Forwarder, _bridge))
+        {
+            agent.Forwarder = null;
+        }
+    }
+
+    /// <summary>Relays caller and agent through the call's bridge again.</summary>
+    private void AttachParties()
+    {
+        if (_bridge is null || _callerMedia is null || _agent is null)
+        {
+            return;
+        }
+
+        _callerMedia.Leg.Forwarder = _bridge;
+        _agent.Media.Leg.Forwarder = _bridge;
     }
 
     private async Task OnAgentAnsweredAsync(Leg leg, SipCallAnswered answered)
@@ -859,6 +991,7 @@ internal sealed partial class InboundCall
         }
 
         leg.Media.Apply(media.Media!);
+        leg.Call.OfferAnswerer = Reoffers(leg.Negotiator, leg.Media, media.Media!.Codec);
         leg.Answered = true;
         leg.AnsweredAt = _service.Time.GetUtcNow();
         leg.Status = 200;
@@ -876,16 +1009,12 @@ internal sealed partial class InboundCall
             return;
         }
 
-        _answered = leg.AnsweredAt;
+        _answered ??= leg.AnsweredAt;
         _callerMedia!.Leg.Stop();
-        _bridge = new MediaBridge(_callerMedia.Leg, leg.Media.Leg);
+        Bridge(leg);
         _phase = Phase.Talking;
         _maxWaitTimer?.Dispose();
         _handover?.TrySetResult(ConnectedCallOutcome.Agent);
-        if (_service.StartRecording(_bridge, CallId, _queue ?? string.Empty))
-        {
-            Event("recording");
-        }
 
         Log.Bridged(_logger, CallId, leg.Party);
     }
@@ -924,6 +1053,14 @@ internal sealed partial class InboundCall
 
     private async Task OnRingTimeoutAsync(Leg leg)
     {
+        if (leg == _transferLeg)
+        {
+            leg.EndReason = "ring-no-answer";
+            leg.Call.Hangup();
+            await OnTransferLegAsync(leg, new SipCallFailed(408, "Request Timeout")).ConfigureAwait(false);
+            return;
+        }
+
         if (leg != _ringing)
         {
             return;
@@ -1138,6 +1275,9 @@ internal sealed partial class InboundCall
             case Phase.Closing:
                 End(CallOutcome.Abandoned, _reason ?? "caller-hangup");
                 break;
+            case Phase.Transferring:
+                End(_lastAgent is null ? CallOutcome.Abandoned : CallOutcome.Answered, "caller-hangup-transfer");
+                break;
         }
     }
 
@@ -1163,11 +1303,13 @@ internal sealed partial class InboundCall
         _closingTimer?.Dispose();
         _ivr?.Hangup();
         StopIvr();
-        if (_bridge is not null)
+        if ((_recordingBridge ?? _bridge) is { } recorded)
         {
-            _recording = await _bridge.StopRecordingAsync().ConfigureAwait(false) ?? _recording;
-            _bridge.Dispose();
+            _recording = await recorded.StopRecordingAsync().ConfigureAwait(false) ?? _recording;
         }
+
+        _bridge?.Dispose();
+        _recordingBridge?.Dispose();
 
         // Release routing whatever happened: a waiting call leaves, a ringing agent is freed, a talking one wraps up
         // (after the drain below: see there).
@@ -1225,16 +1367,23 @@ internal sealed partial class InboundCall
         // The agent goes to wrap-up only now, right before the record waits for its end (Finished): a wrap-up shorter
         // than the drain (an earlier agent's phone that never answered keeps it waiting 2 s) ended unseen, and the
         // record then waited MaxWrapUpWait.
-        if (_agent is { Answered: true } agent)
+        if (_transferLeg is not null || _directAgent)
         {
-            try
+            // An agent rung by a transfer was kept out of routing: it is given back (no wrap-up of a routed call).
+            var target = _transferLeg?.Party ?? _agent?.Party;
+            if (target is not null && _service.AgentBusy is { } busy)
             {
-                await _service.Queues.EndAsync(CallId, agent.Party, CancellationToken.None).ConfigureAwait(false);
+                await busy.RestoreAsync(target, _busyToken, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                Log.ReleaseFailed(_logger, CallId, e);
-            }
+        }
+        else if (_agent is { Answered: true } agent)
+        {
+            await EndAgentAsync(agent.Party).ConfigureAwait(false);
+        }
+
+        if (Interlocked.Exchange(ref _referrer, null) is { } referrer)
+        {
+            referrer.Call.Hangup();
         }
 
         var record = BuildRecord(callerQuality);
@@ -1250,7 +1399,7 @@ internal sealed partial class InboundCall
             CallOutcome.Abandoned => ConnectedCallOutcome.HungUp,
             _ => ConnectedCallOutcome.Refused,
         });
-        _service.Finished(this, record, _agent is { Answered: true } a ? a.Party : null);
+        _service.Finished(this, record, _agent is { Answered: true } a && !_directAgent ? a.Party : null);
         _cts.Dispose();
         _completion.TrySetResult();
     }
@@ -1321,7 +1470,7 @@ internal sealed partial class InboundCall
             IvrPath = _ivrResult?.Path ?? [],
             IvrVariables = _ivrResult?.Variables ?? new Dictionary<string, string>(),
             Queue = _queue,
-            Agent = _agent is { Answered: true } a ? a.Party : null,
+            Agent = _agent is { Answered: true } a ? a.Party : _lastAgent,
             WaitSeconds = _enqueued is { } q ? Math.Round((waitEnd - q).TotalSeconds, 3) : null,
             TalkSeconds = _answered is { } ans ? Math.Round(Math.Max(0, ((_talkEnded ?? now) - ans - _held).TotalSeconds), 3) : null,
             HoldSeconds = _held > TimeSpan.Zero ? Math.Round(_held.TotalSeconds, 3) : null,

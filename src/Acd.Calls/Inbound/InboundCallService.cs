@@ -56,6 +56,15 @@ public sealed record InboundCallDependencies
     public string RecordingDirectory { get; init; } = "recordings";
 
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>Agents by extension (a REFER to an extension is a transfer to that agent); null: no agent transfers.</summary>
+    public Direct.IAgentExtensions? Extensions { get; init; }
+
+    /// <summary>Keeps an agent rung by a transfer out of routing; null: no agent transfers.</summary>
+    public Direct.IAgentBusy? AgentBusy { get; init; }
+
+    /// <summary>The queue a number of the number plan routes to straight (a REFER to that number), or null.</summary>
+    public Func<string, string?>? QueueOfNumber { get; init; }
 }
 
 /// <summary>
@@ -115,6 +124,12 @@ public sealed partial class InboundCallService : IAsyncDisposable, ICallControl,
     internal IAgentDirectory Agents => _deps.Agents;
 
     internal TimeProvider Time => _deps.Time;
+
+    internal Direct.IAgentExtensions? Extensions => _deps.Extensions;
+
+    internal Direct.IAgentBusy? AgentBusy => _deps.AgentBusy;
+
+    internal Func<string, string?>? QueueOfNumber => _deps.QueueOfNumber;
 
     internal IvrMediaOptions IvrMediaOptions => _deps.IvrMediaOptions;
 

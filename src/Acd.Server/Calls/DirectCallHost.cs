@@ -45,7 +45,7 @@ internal sealed class DirectCallHost : IAsyncDisposable
     public ValueTask DisposeAsync() => _calls?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>Agents by extension in the configuration in force (indexed once per version).</summary>
-    private sealed class ConfigAgentExtensions(Func<ContactCenterConfig> config) : IAgentExtensions
+    internal sealed class ConfigAgentExtensions(Func<ContactCenterConfig> config) : IAgentExtensions
     {
         private Index? _index;
 

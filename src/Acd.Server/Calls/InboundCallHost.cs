@@ -87,6 +87,9 @@ internal sealed partial class InboundCallHost : BackgroundService
             RecordingDirectory = Path.Combine(options.RecordsPath, "recordings"),
             Metrics = metrics,
             Loggers = loggers,
+            Extensions = new DirectCallHost.ConfigAgentExtensions(() => _center.Current),
+            AgentBusy = new RoutingAgentBusy(router),
+            QueueOfNumber = number => _center.Current.Numbers.FirstOrDefault(n => n.Ivr is null && n.Queue is not null && n.Matches(number))?.Queue,
         });
     }
 

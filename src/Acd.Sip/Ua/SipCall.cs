@@ -61,6 +61,14 @@ public sealed class SipCall
     /// <summary>Incoming calls: the INVITE.</summary>
     public SipMessage? Invite { get; internal init; }
 
+    /// <summary>
+    /// Answers the peer's offers in re-INVITE/UPDATE (hold, resume, new address): given the offer's body, returns the SDP
+    /// answer (which becomes the call's local description), or null to refuse the offer with 488 (the session stays as
+    /// it was). Called on the receive thread, before the <see cref="SipCallRequest"/> event: keep it short and thread-safe.
+    /// Unset (or an offer-less re-INVITE): the current local description answers.
+    /// </summary>
+    public Func<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>?>? OfferAnswerer { get; set; }
+
     /// <summary>Events in order; completes after <see cref="SipCallEnded"/>.</summary>
     public ChannelReader<SipCallEvent> Events => _events.Reader;
 

@@ -479,8 +479,20 @@ public sealed partial class SipUserAgent : IDisposable
                         dialog.RefreshTarget(Encoding.UTF8.GetString(contact.Uri));
                     }
 
-                    // Accept the refresh with our current session description; the call sees the new offer as an event.
+                    // The call's answerer answers a new offer; without one (or without an offer) our current session
+                    // description does. The call sees the request as an event.
                     var sdp = call?.LocalSdp ?? _autoAnswerSdp;
+                    if (call?.OfferAnswerer is { } answerer && !request.Body.IsEmpty)
+                    {
+                        if (answerer(request.Body) is not { } answer)
+                        {
+                            Respond(request, transaction, 488, "Not Acceptable Here", toTag);
+                            return;
+                        }
+
+                        call.LocalSdp = sdp = answer;
+                    }
+
                     var ok = SipResponseWriter.Create(request, info.ResponsePeer, 200, "OK", toTag, ContactHeader(info.ResponsePeer), "application/sdp", sdp.Span, _options.ProductName);
                     transaction.Respond(200, ok);
                     if (request.MethodKind == SipMethod.Invite)

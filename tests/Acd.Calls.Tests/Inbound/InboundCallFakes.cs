@@ -170,3 +170,34 @@ internal sealed class ScopedMeters : IMeterFactory
         }
     }
 }
+
+/// <summary>Agents by extension (extension = agent id here).</summary>
+internal sealed class FakeExtensions : Acd.Calls.Direct.IAgentExtensions
+{
+    public HashSet<string> Agents { get; } = new(StringComparer.Ordinal);
+
+    public Acd.Calls.Direct.DirectCallAgent? FindByExtension(string extension) =>
+        Agents.Contains(extension) ? new Acd.Calls.Direct.DirectCallAgent(extension, extension, null) : null;
+}
+
+/// <summary>Busy agents: the set of busy ones; marks and restores are recorded.</summary>
+internal sealed class FakeBusy : Acd.Calls.Direct.IAgentBusy
+{
+    public HashSet<string> Busy { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentQueue<string> Log { get; } = new();
+
+    public Task<bool> IsBusyAsync(string agentId, CancellationToken cancellationToken) => Task.FromResult(Busy.Contains(agentId));
+
+    public Task<object?> MarkBusyAsync(string agentId, CancellationToken cancellationToken)
+    {
+        Log.Enqueue("mark " + agentId);
+        return Task.FromResult<object?>(agentId);
+    }
+
+    public Task RestoreAsync(string agentId, object? token, CancellationToken cancellationToken)
+    {
+        Log.Enqueue("restore " + agentId);
+        return Task.CompletedTask;
+    }
+}

@@ -38,6 +38,8 @@ public sealed partial class InboundCallTests : IAsyncLifetime
     private readonly SipUserAgent _phoneUa;
     private readonly FakeQueues _queues;
     private readonly FakeAgents _agents = new();
+    private readonly FakeExtensions _extensions = new();
+    private readonly FakeBusy _busy = new();
     private readonly ScopedMeters _meters = new();
     private readonly FakeMedia _media;
     private readonly RecordCollector _records = new();
@@ -82,6 +84,8 @@ public sealed partial class InboundCallTests : IAsyncLifetime
         Time = _net.Time,
         Metrics = _metrics,
         IvrMediaMetrics = _ivrMediaMetrics,
+        Extensions = _extensions,
+        AgentBusy = _busy,
     });
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -316,6 +316,49 @@ public sealed class SipCallFlowTests
     }
 
     [Fact]
+    public async Task ReInvite_OfferAnswererSet_ItsAnswerInThe200AndKeptAsTheLocalDescription()
+    {
+        var (caller, callee) = Connect();
+        var hold = Encoding.ASCII.GetBytes("v=0\r\no=b 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\na=recvonly\r\n");
+        string? offered = null;
+        callee.OfferAnswerer = offer =>
+        {
+            offered = Encoding.ASCII.GetString(offer.Span);
+            return hold;
+        };
+
+        var status = caller.SendRequestAsync("INVITE", "application/sdp", Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(Offer) + "a=sendonly\r\n"));
+        _net.Pump();
+
+        Assert.Equal(200, await status);
+        Assert.EndsWith("a=sendonly\r\n", offered);
+        var ok = _net.DeliveredTo(A).Last(m => m.StartsWith("SIP/2.0 200", StringComparison.Ordinal) && m.Contains("CSeq: 2 INVITE", StringComparison.Ordinal));
+        Assert.EndsWith("a=recvonly\r\n", ok);
+        Assert.Contains(Drain(callee), e => e is SipCallRequest { Method: "INVITE", StatusCode: 200 });
+
+        // An offer-less re-INVITE gets the description the answerer gave, now the local one.
+        var refresh = caller.SendRequestAsync("INVITE");
+        _net.Pump();
+        Assert.Equal(200, await refresh);
+        Assert.EndsWith("a=recvonly\r\n", _net.DeliveredTo(A).Last(m => m.StartsWith("SIP/2.0 200", StringComparison.Ordinal) && m.Contains("CSeq: 3 INVITE", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task ReInvite_OfferAnswererRefuses_488AndTheCallStays()
+    {
+        var (caller, callee) = Connect();
+        callee.OfferAnswerer = _ => null;
+
+        var status = caller.SendRequestAsync("INVITE", "application/sdp", Offer);
+        _net.Pump();
+
+        Assert.Equal(488, await status);
+        Assert.Equal(SipCallState.Answered, callee.State);
+        Assert.Equal(SipCallState.Answered, caller.State);
+        Assert.DoesNotContain(Drain(callee), e => e is SipCallRequest);
+    }
+
+    [Fact]
     public async Task SendRequestAsync_NoDialog_481()
     {
         var caller = Originate();
