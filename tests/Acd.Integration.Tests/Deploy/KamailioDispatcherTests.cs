@@ -50,15 +50,17 @@ public sealed partial class KamailioDispatcherTests
         await using var kamailio = await KamailioProxy.StartAsync([a, b], probing: false);
         var spread = await Sipp.RunAsync(Scenario("options.xml"), kamailio.Target, calls: 20, Timeout, ["-r", "20"]);
         Assert.True(spread.ExitCode == 0, spread.ToString());
+        // A node counts every OPTIONS it receives: on a loaded box Kamailio's retransmission (after 500 ms without a
+        // reply) counts again, hence "at least".
         var (aCount, bCount) = (await OptionsAsync(a), await OptionsAsync(b));
-        Assert.Equal(20, aCount + bCount);
+        Assert.InRange(aCount + bCount, 20, 30);
         Assert.True(aCount >= 5 && bCount >= 5, $"round robin: node A {aCount}, node B {bCount}");
 
         await a.DisposeAsync();
         var failover = await Sipp.RunAsync(Scenario("options.xml"), kamailio.Target, calls: 10, Timeout, ["-r", "5"]);
 
         Assert.True(failover.ExitCode == 0, failover.ToString());
-        Assert.Equal(bCount + 10, await OptionsAsync(b));
+        Assert.InRange(await OptionsAsync(b), bCount + 10, bCount + 20);
     }
 
     /// <summary>
