@@ -100,7 +100,7 @@ public sealed partial class SipUserAgent
         }
 
         EnsureUasDialog(call, SipDialogState.Early);
-        var response = SipResponseWriter.Create(call.Invite!, call.Peer, status, reason, call.LocalTag, ContactHeader(call.Peer), server: _options.ProductName);
+        var response = SipResponseWriter.Create(call.Invite!, call.Peer, status, reason, call.LocalTag, DialogResponseHeaders(call), server: _options.ProductName);
         return call.ServerTransaction!.Respond(status, response);
     }
 
@@ -114,7 +114,7 @@ public sealed partial class SipUserAgent
         call.LocalSdp = sdp;
         var dialog = EnsureUasDialog(call, SipDialogState.Confirmed);
         Dialogs.Confirm(dialog, dialog.Id.RemoteTag);
-        var response = SipResponseWriter.Create(call.Invite!, call.Peer, 200, "OK", call.LocalTag, ContactHeader(call.Peer), "application/sdp", sdp.Span, _options.ProductName);
+        var response = SipResponseWriter.Create(call.Invite!, call.Peer, 200, "OK", call.LocalTag, DialogResponseHeaders(call), "application/sdp", sdp.Span, _options.ProductName);
         if (!call.ServerTransaction!.Respond(200, response))
         {
             return false;
@@ -127,6 +127,27 @@ public sealed partial class SipUserAgent
             EndCall(call, "no_ack");
         });
         return true;
+    }
+
+    // RFC 3261 12.1.1: a response that creates a dialog copies the request's Record-Route values, in order, so the proxies
+    // that asked to stay in the path (Kamailio's record_route) see the ACK, re-INVITEs and BYE; then our Contact.
+    private IReadOnlyList<SipHeader> DialogResponseHeaders(SipCall call)
+    {
+        var contact = ContactHeader(call.Peer);
+        var invite = call.Invite!;
+        if (!invite.Contains(SipHeaderId.RecordRoute))
+        {
+            return contact;
+        }
+
+        var headers = new List<SipHeader>(4);
+        foreach (var value in invite.GetValues(SipHeaderId.RecordRoute))
+        {
+            headers.Add(new SipHeader("Record-Route", Encoding.UTF8.GetString(value)));
+        }
+
+        headers.AddRange(contact);
+        return headers;
     }
 
     private SipDialog EnsureUasDialog(SipCall call, SipDialogState state)
