@@ -144,7 +144,7 @@ public sealed class Campaign
             }
 
             _due.Dequeue();
-            if (lead.State == LeadState.Pending)
+            if (lead.State == LeadState.Pending && key.NotBefore >= lead.NotBefore)
             {
                 lead.State = LeadState.Dialing;
                 return lead;
@@ -215,6 +215,20 @@ public sealed class Campaign
         }
 
         Return(lead, attempt.EndedAt + rule.Delay);
+    }
+
+    /// <summary>
+    /// Replays the attempts a lead had before a restart (persistence): the lead's state and next try, the outcome counts,
+    /// the abandon window and the pacing figures come back as they were. Draft or paused campaigns only.
+    /// </summary>
+    public void Restore(Lead lead, IEnumerable<LeadAttempt> attempts)
+    {
+        ArgumentNullException.ThrowIfNull(lead);
+        ArgumentNullException.ThrowIfNull(attempts);
+        foreach (var attempt in attempts.OrderBy(a => a.StartedAt))
+        {
+            Record(lead, attempt, null);
+        }
     }
 
     public ComplianceReport Report(DateTimeOffset now)

@@ -76,6 +76,9 @@ public sealed class CampaignDialer
 
     public Campaign Campaign => _campaign;
 
+    /// <summary>Called with each attempt once its outcome is known (call records, persistence); on the call's task.</summary>
+    public Action<Lead, LeadAttempt, string>? AttemptRecorded { get; set; }
+
     /// <summary>Calls dialed and not yet answered or failed.</summary>
     public int LinesInProgress
     {
@@ -311,6 +314,7 @@ public sealed class CampaignDialer
         }
 
         _metrics.Call(_campaign.Id, outcome);
+        AttemptRecorded?.Invoke(lead, attempt, request.CallId);
     }
 
     private void EndRinging(ref bool ringing)
