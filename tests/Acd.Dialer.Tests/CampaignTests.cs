@@ -144,4 +144,25 @@ public sealed class CampaignTests
         Assert.Equal(1, campaign.PendingLeads);
         Assert.Equal(2, rejected.GetMeasurementSnapshot().Sum(m => m.Value));
     }
+
+    [Fact]
+    public void Restore_AttemptsBeforeRestart_LeadWaitsForRetryAndAbandonWindowBack()
+    {
+        var campaign = new Campaign(TestData.Campaign());
+        var busy = TestData.Lead("+12025550143", "busy");
+        var abandoned = TestData.Lead("+12025550144", "abandoned");
+        var answered = TestData.Lead("+12025550145", "answered");
+        Assert.Null(campaign.AddLeads([busy, abandoned, answered]));
+
+        campaign.Restore(busy, [new LeadAttempt(Noon, Noon.AddSeconds(5), CallOutcome.Busy, "t1", null)]);
+        campaign.Restore(abandoned, [new LeadAttempt(Noon, Noon.AddSeconds(9), CallOutcome.Abandoned, "t1", null)]);
+        campaign.Restore(answered, [new LeadAttempt(Noon, Noon.AddSeconds(60), CallOutcome.AnsweredHuman, "t1", null)]);
+
+        Assert.Equal(LeadState.Done, answered.State);
+        Assert.Equal(1, campaign.Abandons.Snapshot(Noon.AddMinutes(2)).Abandoned);
+        Assert.Equal(2, campaign.Abandons.Snapshot(Noon.AddMinutes(2)).LiveAnswered); // live answers count the abandoned one
+        Assert.Null(campaign.TakeDue(Noon.AddMinutes(1))); // the import's queue entries are stale: nobody is due yet
+        Assert.Same(busy, campaign.TakeDue(Noon.AddMinutes(11)));
+        Assert.Null(campaign.TakeDue(Noon.AddMinutes(11)));
+    }
 }
