@@ -2,9 +2,11 @@ using Acd.Ivr;
 using Acd.Ivr.Catalog;
 using Acd.Routing;
 using Acd.Routing.Redis;
+using Acd.Server.Api;
 using Acd.Server.Calls;
 using Acd.Server.Configuration;
 using Acd.Server.Records;
+using Acd.Server.Webhooks;
 using Acd.Transport.Rtp;
 using Acd.Server.Hosting;
 using Acd.Server.Metrics;
@@ -32,11 +34,13 @@ public static class AcdHost
 
         ServerOptions options;
         ContactCenterConfig contactCenter;
+        ApiConfig api;
         try
         {
             var home = ServerOptions.FindHome(builder.Environment.ContentRootPath);
             options = ServerOptions.Read(builder.Configuration, home);
             contactCenter = ContactCenterConfigLoader.Load(options.ContactCenterFile);
+            api = ApiServiceCollectionExtensions.LoadApiConfig(builder.Configuration, home);
             builder.Services.AddGracefulShutdown(builder.Configuration); // Acd:DrainTimeout, checked with the rest
             var unsafeSamples = options.CheckSamplePasswords(contactCenter);
             if (unsafeSamples.Count > 0)
@@ -60,6 +64,7 @@ public static class AcdHost
         builder.Services.AddSingleton<AgentPresenceService>().AddHostedService(sp => sp.GetRequiredService<AgentPresenceService>());
         AddMedia(builder.Services, options);
         builder.Services.AddCallRecords(options);
+        builder.Services.AddAcdApi(api).AddAcdWebhooks(api);
         builder.Services.AddSingleton<InboundCallHost>().AddHostedService(sp => sp.GetRequiredService<InboundCallHost>());
         builder.Services.AddHostedService<SipHostedService>();
 
@@ -84,7 +89,7 @@ public static class AcdHost
         }
 
         catalog.StartWatching();
-        app.MapGet("/health", (IServiceProvider services) => Health(services, options));
+        app.MapAcdApi();
         app.MapMetrics("/metrics");
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Acd.Server");
@@ -128,18 +133,7 @@ public static class AcdHost
 
         services.AddAcdRouting(new RoutingOptions { NodeId = options.NodeName, HeartbeatTtl = options.HeartbeatTtl });
     }
-
-    private static IResult Health(IServiceProvider services, ServerOptions options)
-    {
-        var redis = options.UsesRedis ? services.GetRequiredService<IConnectionMultiplexer>().IsConnected : (bool?)null;
-        var healthy = redis != false;
-        var body = new HealthReport(healthy ? "ok" : "degraded", options.NodeName, options.UsesRedis ? "redis" : "in-memory", redis);
-        return healthy ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
-    }
 }
-
-/// <summary>The body of <c>/health</c>: overall status, this node, the routing store and whether Redis is reachable.</summary>
-internal sealed record HealthReport(string Status, string Node, string Store, bool? RedisConnected);
 
 internal static partial class Log
 {

@@ -68,7 +68,7 @@ internal static class ApiHandlers
         var account = OwnAgent(c);
         var body = await c.BodyAsync(ApiJson.Context.DispositionRequest).ConfigureAwait(false);
         var disposition = Code(body.Disposition, "disposition", c.Service<ContactCenter>().Current.Dispositions);
-        var calls = c.Services.GetService<InboundCallService>() ?? c.Services.GetService<ICallControl>() as InboundCallService;
+        var calls = c.Services.GetService<InboundCallService>() ?? c.Services.GetService<Acd.Server.Calls.InboundCallHost>()?.Calls;
         if (calls is null)
         {
             return ApiProblems.Of(StatusCodes.Status503ServiceUnavailable, "Unavailable", "the call service is not running on this node");
