@@ -5,6 +5,7 @@ using Acd.Routing.Redis;
 using Acd.Server.Api;
 using Acd.Server.Calls;
 using Acd.Server.Configuration;
+using Acd.Server.Dialer;
 using Acd.Server.Records;
 using Acd.Server.Webhooks;
 using Acd.Transport.Rtp;
@@ -40,8 +41,9 @@ public static class AcdHost
             var home = ServerOptions.FindHome(builder.Environment.ContentRootPath);
             options = ServerOptions.Read(builder.Configuration, home);
             contactCenter = ContactCenterConfigLoader.Load(options.ContactCenterFile);
-            api = ApiServiceCollectionExtensions.LoadApiConfig(builder.Configuration, home);
+            builder.Services.AddAcdDialer(builder.Configuration, home, options.IvrScripts); // Dialer:File: trunks, campaigns
             builder.Services.AddGracefulShutdown(builder.Configuration); // Acd:DrainTimeout, checked with the rest
+            api = ApiServiceCollectionExtensions.LoadApiConfig(builder.Configuration, home);
             var unsafeSamples = options.CheckSamplePasswords(contactCenter);
             if (unsafeSamples.Count > 0)
             {
@@ -66,6 +68,7 @@ public static class AcdHost
         builder.Services.AddCallRecords(options);
         builder.Services.AddAcdApi(api).AddAcdWebhooks(api);
         builder.Services.AddSingleton<InboundCallHost>().AddHostedService(sp => sp.GetRequiredService<InboundCallHost>());
+        builder.Services.AddCallControl();
         builder.Services.AddHostedService<SipHostedService>();
 
         // Acd's instruments are exported under their own names by the bridge, not by prometheus-net's adapter.
