@@ -25,6 +25,15 @@ public sealed class CallRecordMetrics : IDisposable
         _errors = _meter.CreateCounter<long>("acd_call_records_errors_total", description: "Failed write attempts (each retried with the next batch) and unserializable records, by sink.");
     }
 
+    /// <summary>Starts a sink's three series at 0, so a dashboard's <c>increase()</c> sees its first loss or failure.</summary>
+    public void SinkStarted(string sink)
+    {
+        var tag = new KeyValuePair<string, object?>("sink", sink);
+        _written.Add(0, tag);
+        _dropped.Add(0, tag);
+        _errors.Add(0, tag);
+    }
+
     /// <summary>Counts records a sink has written.</summary>
     public void RecordsWritten(string sink, long count) => Add(_written, sink, count);
 

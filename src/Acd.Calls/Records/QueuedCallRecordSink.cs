@@ -48,6 +48,7 @@ public abstract class QueuedCallRecordSink : ICallRecordSink, IAsyncDisposable
         Logger = logger ?? NullLogger.Instance;
         _ownsMetrics = metrics is null;
         _metrics = metrics ?? new CallRecordMetrics();
+        _metrics.SinkStarted(sinkName);
         _channel = Channel.CreateBounded<CallRecord>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,

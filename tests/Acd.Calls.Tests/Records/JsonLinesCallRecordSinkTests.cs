@@ -165,6 +165,25 @@ public sealed class JsonLinesCallRecordSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task Constructor_NewSink_ItsSeriesStartAtZero()
+    {
+        using var written = Collector("acd_call_records_written_total");
+        using var dropped = Collector("acd_call_records_dropped_total");
+        using var errors = Collector("acd_call_records_errors_total");
+
+        var sink = Sink();
+
+        foreach (var collector in new[] { written, dropped, errors })
+        {
+            var measurement = Assert.Single(collector.GetMeasurementSnapshot());
+            Assert.Equal(0, measurement.Value);
+            Assert.Equal("file", measurement.Tags["sink"]);
+        }
+
+        await sink.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Write_QueueFull_DroppedAndCountedWithoutBlocking()
     {
         using var dropped = Collector("acd_call_records_dropped_total");
