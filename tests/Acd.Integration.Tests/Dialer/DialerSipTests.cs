@@ -64,6 +64,30 @@ public sealed class DialerSipTests
     }
 
     [Fact]
+    public async Task Campaign_NoAgentAnswersInTime_IdentificationMessageWithin2sAndAbandonRecorded()
+    {
+        var trunkPort = Sipp.FreePort();
+        await using var setup = await DialerSetup.CreateAsync(trunkPort, amd: false, leads: ["id,phone,name", "L1,+12125550100,Ada"]);
+        await using var harness = await InboundCallHarness.StartAsync(null, setup.ServerArgs);
+        var agentPort = Sipp.FreePort();
+        await harness.RegisterAsync("1002", agentPort);
+        var agent = harness.AgentAsync("trunk_agent_no_answer.xml", agentPort);
+
+        var trunk = await setup.TrunkAsync("trunk_answer.xml", harness, calls: 1);
+
+        Assert.True(trunk.ExitCode == 0, trunk + await harness.ServerLogAsync());
+        Assert.True((await agent).ExitCode == 0, (await agent).ToString());
+        var attempt = Assert.Single(await setup.AttemptsAsync(harness, 1));
+        Assert.Equal("Abandoned", attempt.GetProperty("outcome").GetString());
+        var record = Assert.Single(await harness.RecordsAsync(1));
+        Assert.Equal("abandoned", record.GetProperty("outcome").GetString()?.ToLowerInvariant());
+        var arrived = record.GetProperty("arrived").GetDateTimeOffset();
+        var maxWait = record.GetProperty("events").EnumerateArray().Single(e => e.GetProperty("kind").GetString() == "max-wait").GetProperty("time").GetDateTimeOffset();
+        Assert.True(maxWait - arrived <= TimeSpan.FromSeconds(2), $"identification message started {(maxWait - arrived).TotalMilliseconds} ms after the hand-over: {record}");
+        Assert.True(await harness.WaitForMetricAsync("acd_dialer_abandon_ratio{campaign=\"reminders\"} 1"), await harness.MetricsAsync());
+    }
+
+    [Fact]
     public async Task Campaign_TrunkRejectsCredentials_FailedAttemptMetricAndClearError()
     {
         var trunkPort = Sipp.FreePort();
