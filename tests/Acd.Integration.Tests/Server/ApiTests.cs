@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Acd.Testing.Redis;
 using Acd.Testing.Sipp;
 using Xunit;
 
@@ -118,9 +119,11 @@ public sealed class ApiTests
     }
 
     [Fact]
-    public async Task LiveCall_HungUpByApi_RecordQueriedAndExported()
+    public async Task LiveCall_HungUpByApi_DispositionInWrapUp_RecordQueriedAndExported()
     {
-        await using var harness = await InboundCallHarness.StartAsync();
+        await using var harness = await InboundCallHarness.StartAsync(config => config.Replace(
+            "support: 1 }\n    strategy: longest-idle\n    service_level: 30s\n    ring_timeout: 15s\n    wrap_up: 2s",
+            "support: 1 }\n    strategy: longest-idle\n    service_level: 30s\n    ring_timeout: 15s\n    wrap_up: 30s", StringComparison.Ordinal));
         using var agent = new ApiClient(harness.Server.HttpAddress, ApiClient.Agent1002);
         using var supervisor = new ApiClient(harness.Server.HttpAddress, ApiClient.Supervisor);
         using var admin = new ApiClient(harness.Server.HttpAddress, ApiClient.Admin);
@@ -148,8 +151,13 @@ public sealed class ApiTests
         var results = await Task.WhenAll(phone, caller);
         Assert.All(results, r => Assert.True(r.ExitCode == 0, r.ToString()));
 
+        // Wrap-up: the disposition (a code of `dispositions`) goes into the record, written once the agent is available.
+        Assert.Equal("wrapUp", (await agent.WaitAsync("/api/agents/1002", a => a.GetProperty("state").GetString() == "wrapUp")).GetProperty("state").GetString());
+        await agent.PostAsync("/api/agents/1002/disposition", "{\"disposition\":\"2\"}");
+        Assert.Equal("available", (await agent.PostAsync("/api/agents/1002/available")).GetProperty("state").GetString());
         var record = Assert.Single(await harness.RecordsAsync(1));
         Assert.Equal(callId, record.GetProperty("callId").GetString());
+        Assert.Equal("follow-up", record.GetProperty("disposition").GetString());
         var page = await supervisor.GetAsync("/api/records?queue=support&outcome=answered");
         Assert.Equal(callId, page.GetProperty("records")[0].GetProperty("callId").GetString());
         Assert.Equal(0, (await supervisor.GetAsync("/api/records?agent=1001")).GetProperty("count").GetInt32());
@@ -159,6 +167,47 @@ public sealed class ApiTests
         Assert.StartsWith(callId + ",", rows[1], StringComparison.Ordinal);
         Assert.Contains(",+15551234567,", rows[1], StringComparison.Ordinal);
         Assert.Empty((await supervisor.GetAsync("/api/calls")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Health_RedisStopped_503ThenOkWhenBack()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var harness = await InboundCallHarness.StartAsync(null, [$"--Redis:Configuration={redis.ConnectionString}"]);
+        using var anonymous = new ApiClient(harness.Server.HttpAddress, null);
+
+        var ok = await anonymous.GetAsync("/health");
+        Assert.Equal("redis", ok.GetProperty("store").GetString());
+        Assert.True(ok.GetProperty("redis").GetProperty("connected").GetBoolean());
+        Assert.True(ok.GetProperty("redis").GetProperty("pingMs").GetDouble() >= 0);
+
+        await redis.PauseAsync(); // frozen: connected socket, no answer to PING
+        try
+        {
+            using var down = await anonymous.SendAsync(HttpMethod.Get, "/health");
+            var body = JsonDocument.Parse(await down.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+            Assert.Equal("degraded", body.GetProperty("status").GetString());
+            Assert.False(body.GetProperty("redis").GetProperty("connected").GetBoolean());
+            Assert.True(body.GetProperty("sip").GetProperty("listening").GetBoolean());
+        }
+        finally
+        {
+            await redis.ResumeAsync();
+        }
+
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            using var again = await anonymous.SendAsync(HttpMethod.Get, "/health");
+            if (again.StatusCode == HttpStatusCode.OK || DateTime.UtcNow > deadline)
+            {
+                Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+                break;
+            }
+
+            await Task.Delay(200);
+        }
     }
 
     [Fact]
