@@ -10,6 +10,7 @@ public sealed class CallMetrics : IDisposable
     private readonly Counter<long> _calls;
     private readonly Counter<long> _agentLegs;
     private readonly Counter<long> _refused;
+    private readonly Counter<long> _supervisions;
     private readonly Histogram<double> _setup;
     private readonly Histogram<double> _handle;
     private int _active;
@@ -24,6 +25,7 @@ public sealed class CallMetrics : IDisposable
         _refused = _meter.CreateCounter<long>("acd_calls_refused_total", description: "INVITEs refused before answer, by reason (unknown_number, bad_sdp, no_media_port, no_script).");
         _handle = _meter.CreateHistogram<double>("acd_queue_handle_seconds", unit: "s", description: "Handle time of answered queue calls: talk + hold + wrap-up, recorded when the wrap-up ends.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [15, 30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 3600] });
+        _supervisions = _meter.CreateCounter<long>("acd_supervisions_total", description: "Supervisors joined to calls and mode switches, by the mode entered (listen, whisper, barge).");
         _setup = _meter.CreateHistogram<double>("acd_agent_ring_seconds", unit: "s", description: "From sending the INVITE to the agent's answer.");
     }
 
@@ -48,6 +50,8 @@ public sealed class CallMetrics : IDisposable
         _agentLegs.Add(1, new KeyValuePair<string, object?>("result", "answered"));
         _setup.Record(ring.TotalSeconds);
     }
+
+    internal void Supervision(string mode) => _supervisions.Add(1, new KeyValuePair<string, object?>("mode", mode));
 
     internal void Handled(string queue, TimeSpan handle) => _handle.Record(handle.TotalSeconds, new KeyValuePair<string, object?>("queue", queue));
 

@@ -176,6 +176,7 @@ internal sealed partial class InboundCall
                 while (_phase != Phase.Ended && _events.Reader.TryRead(out var e))
                 {
                     await HandleAsync(e).ConfigureAwait(false);
+                    CheckSupervision();
                     _info = Snapshot();
                 }
             }
@@ -318,7 +319,7 @@ internal sealed partial class InboundCall
             _ => ActiveCallState.Ending,
         };
         var agent = _agent?.Party ?? _ringing?.Party ?? _transferLeg?.Party;
-        return new ActiveCallInfo(CallId, CallerId, CallerName, DialedNumber, state, _queue, agent, _arrived, _answered, [.. _supervisorNames]);
+        return new ActiveCallInfo(CallId, CallerId, CallerName, DialedNumber, state, _queue, agent, _arrived, _answered, LiveSupervisors());
     }
 
     private void Refuse(int status, string phrase, string metric, string detail)
@@ -427,8 +428,10 @@ internal sealed partial class InboundCall
                 transfer.Done?.TrySetResult(await TransferAsync(transfer.Target, transfer.ReferredBy).ConfigureAwait(false));
                 break;
             case SuperviseRequested supervise:
-                supervise.Call?.Reject(501, "Not Implemented");
-                supervise.Done.TrySetResult(CallControlResult.Fail(CallControlError.Failed, "supervision is not supported yet"));
+                await OnSuperviseAsync(supervise).ConfigureAwait(false);
+                break;
+            case SupervisionSignal supervision:
+                OnSupervision(supervision);
                 break;
             case MaxWaitReached:
                 await OnMaxWaitAsync().ConfigureAwait(false);
@@ -830,6 +833,12 @@ internal sealed partial class InboundCall
             return;
         }
 
+        if (leg.Role == "supervisor")
+        {
+            await OnSupervisorLegAsync(leg, e).ConfigureAwait(false);
+            return;
+        }
+
         if (leg == _transferLeg && e is SipCallAnswered or SipCallFailed)
         {
             await OnTransferLegAsync(leg, e).ConfigureAwait(false);
@@ -946,6 +955,7 @@ internal sealed partial class InboundCall
     /// <summary>Stops relaying between caller and agent (the bridge and its recorder are kept).</summary>
     private void DetachParties()
     {
+        DetachMixer();
         if (_callerMedia is { } caller && caller.Leg.Forwarder is { } forwarder && ReferenceEquals(forwarder, _bridge))
         {
             caller.Leg.Forwarder = null;
@@ -960,6 +970,11 @@ internal sealed partial class InboundCall
     /// <summary>Relays caller and agent through the call's bridge again.</summary>
     private void AttachParties()
     {
+        if (AttachMixer())
+        {
+            return;
+        }
+
         if (_bridge is null || _callerMedia is null || _agent is null)
         {
             return;
@@ -1303,6 +1318,7 @@ internal sealed partial class InboundCall
         _closingTimer?.Dispose();
         _ivr?.Hangup();
         StopIvr();
+        EndSupervision("call-ended", hangup: false); // its leg gets BYE with the others below
         if ((_recordingBridge ?? _bridge) is { } recorded)
         {
             _recording = await recorded.StopRecordingAsync().ConfigureAwait(false) ?? _recording;

@@ -52,6 +52,7 @@ public static class MetricCatalog
         Add("acd_agent_ring_seconds", "");
         Add("acd_agent_presence_changes_total", "change", ["login", "logout"]);
         Add("acd_feature_codes_total", "code,result");
+        Add("acd_supervisions_total", "mode", ["listen", "whisper", "barge"]);
         Add("acd_calls_active", "");
         Add("acd_calls_total", "outcome", ["answered", "abandoned", "callback", "voicemail", "completed", "failed"]);
         Add("acd_calls_refused_total", "reason", ["unknown_number", "no_sdp", "bad_sdp", "no_media_port", "no_script", "draining"]);

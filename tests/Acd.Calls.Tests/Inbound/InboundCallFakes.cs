@@ -99,6 +99,9 @@ internal sealed class FakeMedia(IMeterFactory meters) : IMediaSessionFactory, ID
     /// <summary>Whether two legs are bridged (a bridge makes itself both legs' forwarder once the call is set up).</summary>
     public bool Bridged => _sessions.Count(s => s.Leg.Forwarder is not null) == 2;
 
+    /// <summary>The media legs the call opened, in order (caller, agents, supervisors).</summary>
+    public IReadOnlyList<MediaLeg> Legs => [.. _sessions.Select(s => s.Leg)];
+
     public IMediaSession? Create(string name)
     {
         var port = Interlocked.Add(ref _nextPort, 2);

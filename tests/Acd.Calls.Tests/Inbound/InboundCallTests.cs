@@ -48,6 +48,7 @@ public sealed partial class InboundCallTests : IAsyncLifetime
     private readonly CallMetrics _metrics;
     private readonly string _dir = Directory.CreateTempSubdirectory("acd-inbound-").FullName;
     private InboundCallService? _service;
+    private readonly Acd.Media.Clock.MediaScheduler _mixClock = new(Stopwatch.Frequency);
     private int _barriers;
 
     public InboundCallTests()
@@ -86,6 +87,10 @@ public sealed partial class InboundCallTests : IAsyncLifetime
         IvrMediaMetrics = _ivrMediaMetrics,
         Extensions = _extensions,
         AgentBusy = _busy,
+        ConsultCalls = _consultCalls,
+        ExternalDialer = _externalDialer,
+        TransferPolicy = () => _transferPolicy,
+        RecordingClock = _mixClock, // paces supervision mixers (never run here: the tests look at who forwards to whom)
     });
 
     public Task InitializeAsync() => Task.CompletedTask;
