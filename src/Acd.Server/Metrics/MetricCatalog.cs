@@ -89,6 +89,7 @@ public static class MetricCatalog
         Add("acd_dialer_calls_total", "campaign,outcome");
         Add("acd_dialer_abandon_ratio", "campaign");
         Add("acd_dialer_dial_level", "campaign");
+        Add("acd_dialer_trunk_failures_total", "reason,trunk");
         Add("acd_dialer_compliance_blocks_total", "campaign,rule");
         Add("acd_dialer_refused_total", "campaign,reason");
         Add("acd_dialer_import_rejected_rows_total", "campaign");
@@ -96,6 +97,11 @@ public static class MetricCatalog
         Add("acd_call_records_written_total", "sink");
         Add("acd_call_records_dropped_total", "sink");
         Add("acd_call_records_errors_total", "sink");
+        Add("acd_api_requests_total", "code,endpoint");
+        Add("acd_api_auth_failures_total", "reason", ["missing", "invalid", "not-loopback", "forbidden"]);
+        Add("acd_api_event_clients_dropped_total", "");
+        Add("acd_webhook_deliveries_total", "result", ["delivered", "retried", "failed"]);
+        Add("acd_webhook_dropped_total", "");
         return metrics;
     }
 }
