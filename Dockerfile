@@ -22,6 +22,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends libcap2-bin \
     && apt-get purge -y libcap2-bin && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 USER acd
 ENV Acd__Config=/app/deploy/production/acd.yaml \
+    Api__Config=/app/deploy/production/api.yaml \
     Ivr__Scripts=/app/ivr-scripts \
     Records__Path=/var/lib/acd/records \
     Sip__Bind=0.0.0.0 \
