@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Acd.Calls.Inbound;
 using Acd.Calls.Records;
 using Acd.Media;
+using Acd.Media.Codecs;
 using Acd.Media.Mixing;
 using Acd.Media.Sdp;
 using Acd.Sip;
@@ -21,9 +22,11 @@ namespace Acd.Calls.Direct;
 /// <remarks>
 /// Busy state: the caller is taken out of queue routing when we dial for it, the called agent when it answers (while
 /// its phone rings for us, a queue call offered to it gets a busy answer from the phone anyway). Both are given back
-/// as they were when the call ends.
+/// as they were when the call ends. The caller may be on a queue call already (its caller held): that is a consultation,
+/// which an attended transfer (REFER with Replaces on the queue call) ends by handing the callee's leg, and its busy
+/// mark, over to the queue call (<see cref="IReplaceableCall"/>).
 /// </remarks>
-internal sealed class DirectCall
+internal sealed class DirectCall : IReplaceableCall
 {
     private enum Phase
     {
@@ -59,6 +62,7 @@ internal sealed class DirectCall
     private string? _reason;
     private bool _alerting;
     private volatile bool _finished;
+    private bool _handedOver;
 
     public DirectCall(DirectCallService service, SipCall caller, DirectCallAgent callee)
     {
@@ -135,7 +139,8 @@ internal sealed class DirectCall
             return Refuse(488, "Not Acceptable Here", _caller.RemoteSdp.IsEmpty ? "no-sdp" : "bad-sdp");
         }
 
-        if (_from.AgentId == _callee.AgentId || !Claim(_from.AgentId) || await _service.Busy.IsBusyAsync(_from.AgentId, _cts.Token).ConfigureAwait(false))
+        // A caller on a queue call (held) is consulting: allowed; a caller already on a direct call of this node is not.
+        if (_from.AgentId == _callee.AgentId || !Claim(_from.AgentId))
         {
             return Refuse(486, "Busy Here", "caller-busy");
         }
@@ -186,8 +191,8 @@ internal sealed class DirectCall
                 new SipHeader("X-Acd-Call-Id", CallId),
             ],
         });
-        _leg = new Leg(call, calleeMedia, negotiator, _service.Time.GetUtcNow());
-        _ = PumpAsync(call.Events, e => new LegSignal(e));
+        var leg = _leg = new Leg(call, calleeMedia, negotiator, _service.Time.GetUtcNow());
+        _ = CallPlumbing.PumpAsync(call.Events, e => e, e => leg.Deliver((SipCallEvent)e, this));
         _ringTimer = _service.Time.CreateTimer(static s => ((DirectCall)s!).Post(new RingTimedOut()), this, _service.Options.RingTimeout, Timeout.InfiniteTimeSpan);
         _phase = Phase.Ringing;
         Event("dialing", _callee.AgentId);
@@ -228,6 +233,20 @@ internal sealed class DirectCall
 
     internal sealed record Shutdown;
 
+    private sealed record HandOverRequested(string ToTag, string FromTag, string Agent, TaskCompletionSource<ConsultTakeover> Done);
+
+    public Task<ConsultTakeover> HandOverAsync(string toTag, string fromTag, string transferringAgent, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<ConsultTakeover>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (_finished || !_events.Writer.TryWrite(new HandOverRequested(toTag, fromTag, transferringAgent, done)))
+        {
+            done.TrySetResult(new ConsultTakeover(null, ConsultRefusal.UnknownDialog));
+        }
+
+        // A call that ends before reading the request answers it in FinishAsync.
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
     private async Task HandleAsync(object e)
     {
         switch (e)
@@ -250,7 +269,48 @@ internal sealed class DirectCall
             case Shutdown:
                 End(_answered is null ? CallOutcome.Failed : CallOutcome.Answered, "shutdown");
                 break;
+            case HandOverRequested request:
+                request.Done.TrySetResult(HandOver(request));
+                break;
         }
+    }
+
+    /// <summary>
+    /// Attended transfer: the consult dialog (the caller's, by our tag and its tag) is replaced by the transferring
+    /// agent's queue call. The callee's leg, its media and busy mark leave this call; the caller gets BYE at the end.
+    /// </summary>
+    private ConsultTakeover HandOver(HandOverRequested request)
+    {
+        if (_caller.Dialog is not { } dialog || !ConsultCallRegistry.TagsMatch(request.ToTag, request.FromTag, dialog.Id.LocalTag, dialog.Id.RemoteTag))
+        {
+            return new ConsultTakeover(null, ConsultRefusal.UnknownDialog);
+        }
+
+        if (_phase != Phase.Talking || _from?.AgentId != request.Agent || _leg is not { Codec: { } codec } leg || leg.Call.State != SipCallState.Answered)
+        {
+            return new ConsultTakeover(null, ConsultRefusal.NotTransferable);
+        }
+
+        _bridge?.Dispose();
+        _bridge = null;
+        _handedOver = true;
+        leg.Ended(_service.Time.GetUtcNow(), "transferred");
+        Event("attended-transfer", _from.AgentId + " -> " + _callee.AgentId);
+        End(CallOutcome.Answered, "attended-transfer");
+        var busy = _calleeBusy.Token;
+        _calleeBusy = default;
+        return new ConsultTakeover(new ConsultHandover
+        {
+            AgentId = _callee.AgentId,
+            Call = leg.Call,
+            Media = leg.Media,
+            Negotiator = leg.Negotiator,
+            Codec = codec,
+            Started = leg.Started,
+            Answered = leg.AnsweredAt ?? _service.Time.GetUtcNow(),
+            BusyToken = busy,
+            Redirect = leg.Redirect,
+        }, ConsultRefusal.None);
     }
 
     private Task PumpAsync(ChannelReader<SipCallEvent> reader, Func<SipCallEvent, object> wrap) => CallPlumbing.PumpAsync(reader, wrap, Post);
@@ -336,6 +396,7 @@ internal sealed class DirectCall
         }
 
         leg.Media.Apply(media.Media!);
+        leg.Codec = media.Media!.Codec;
         leg.Status = 200;
         leg.AnsweredAt = _service.Time.GetUtcNow();
         if (!_caller.Answer(_callerAnswer))
@@ -392,7 +453,7 @@ internal sealed class DirectCall
             _caller.Hangup();
         }
 
-        if (_leg is { } leg && leg.Call.State != SipCallState.Ended)
+        if (_leg is { } leg && !_handedOver && leg.Call.State != SipCallState.Ended)
         {
             leg.HangUp(_reason ?? "ended");
         }
@@ -410,14 +471,25 @@ internal sealed class DirectCall
             _service.Release(agent, this);
         }
 
-        await DrainLegAsync().ConfigureAwait(false);
+        if (!_handedOver)
+        {
+            await DrainLegAsync().ConfigureAwait(false);
+        }
+
+        // Hand-over requests the loop never read: the call is gone (none can be posted from here on).
+        _events.Writer.TryComplete();
+        while (_events.Reader.TryRead(out var left))
+        {
+            (left as HandOverRequested)?.Done.TrySetResult(new ConsultTakeover(null, ConsultRefusal.UnknownDialog));
+        }
+
         var record = _from is null ? null : BuildRecord(now);
         if (_callerMedia is not null)
         {
             await _callerMedia.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_leg is not null)
+        if (_leg is not null && !_handedOver)
         {
             await _leg.Media.DisposeAsync().ConfigureAwait(false);
         }
@@ -543,7 +615,26 @@ internal sealed class DirectCall
 
         public DateTimeOffset? AnsweredAt { get; set; }
 
+        public G711Law? Codec { get; set; }
+
         private bool _hungUp;
+        private volatile Action<SipCallEvent>? _sink;
+
+        /// <summary>Routes the leg's SIP events: to the call, or to the call that took the leg over.</summary>
+        public void Deliver(SipCallEvent e, DirectCall owner)
+        {
+            if (_sink is { } sink)
+            {
+                sink(e);
+            }
+            else
+            {
+                owner.Post(new LegSignal(e));
+            }
+        }
+
+        /// <summary>Sends the leg's events to <paramref name="sink"/> from now on (attended transfer).</summary>
+        public void Redirect(Action<SipCallEvent> sink) => _sink = sink;
 
         public DateTimeOffset? EndedAt { get; private set; }
 

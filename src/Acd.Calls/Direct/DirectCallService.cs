@@ -27,6 +27,9 @@ public sealed record DirectCallDependencies
     public required TimeProvider Time { get; init; }
 
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>Where direct calls list their dialogs for attended transfers (REFER with Replaces); null: not listed.</summary>
+    public ConsultCallRegistry? Consults { get; init; }
 }
 
 /// <summary>
@@ -87,6 +90,7 @@ public sealed class DirectCallService : IAsyncDisposable
         }
 
         var direct = new DirectCall(this, call, callee);
+        _deps.Consults?.Add(call.CallId, direct);
         _running[direct] = Task.Run(direct.RunAsync);
         if (direct.IsFinished)
         {
@@ -119,6 +123,7 @@ public sealed class DirectCallService : IAsyncDisposable
     {
         call.IsFinished = true;
         _running.TryRemove(call, out _);
+        _deps.Consults?.Remove(call.CallId, call);
         if (record is null)
         {
             return;

@@ -42,18 +42,16 @@ internal sealed partial class InboundCall
             return;
         }
 
-        var raw = Encoding.UTF8.GetString(referTo.Uri);
-        if (raw.Contains("Replaces=", StringComparison.OrdinalIgnoreCase))
-        {
-            // Attended transfer (REFER with Replaces) is not handled by the inbound flow yet.
-            Event("transfer-refused", "attended " + raw);
-            _ = NotifyAsync(leg, 501, "Not Implemented", final: true);
-            return;
-        }
-
         if (leg != _agent || _phase != Phase.Talking)
         {
             _ = NotifyAsync(leg, 481, "Call/Transaction Does Not Exist", final: true);
+            return;
+        }
+
+        var raw = Encoding.UTF8.GetString(referTo.Uri);
+        if (raw.Contains("Replaces=", StringComparison.OrdinalIgnoreCase))
+        {
+            await AttendedTransferAsync(leg, raw).ConfigureAwait(false);
             return;
         }
 
@@ -92,15 +90,17 @@ internal sealed partial class InboundCall
                 return CallControlResult.Fail(CallControlError.Failed, "agent transfers need the agents' busy state");
             case TransferTargetKind.Agent when _agent?.Party == target.Value:
                 return CallControlResult.Fail(CallControlError.NotAllowed, "the agent is already on the call");
-            case TransferTargetKind.External:
-                // Trunk calls for transfers are not placed by the inbound flow: every external number is refused.
+            case TransferTargetKind.External when _service.ExternalDialer is null || _service.TransferPolicy?.AllowsExternal(target.Value) != true:
                 Event("transfer-refused", "external:" + target.Value);
-                return CallControlResult.Fail(CallControlError.NotAllowed, "external transfers are not allowed by the transfer policy");
+                return CallControlResult.Fail(CallControlError.NotAllowed, "external transfers to " + target.Value + " are not allowed by the transfer policy");
+            case TransferTargetKind.External when fromIvr:
+                return CallControlResult.Fail(CallControlError.NotAllowed, "external transfers need an agent to authorise them");
         }
 
         var label = target.Kind.ToString().ToLowerInvariant() + ":" + target.Value;
         _transfers.Add(label);
         Event("transfer", label);
+        var transferringAgent = _agent?.Party;
         if (fromIvr)
         {
             StopIvr();
@@ -114,6 +114,11 @@ internal sealed partial class InboundCall
         if (target.Kind == TransferTargetKind.Queue)
         {
             return await RequeueAsync(target.Value).ConfigureAwait(false);
+        }
+
+        if (target.Kind == TransferTargetKind.External)
+        {
+            return await DialExternalAsync(target.Value, transferringAgent!).ConfigureAwait(false);
         }
 
         return await RingTransferTargetAsync(target.Value).ConfigureAwait(false);
@@ -136,7 +141,159 @@ internal sealed partial class InboundCall
             agent.Call.Hangup();
         }
 
+        if (_directAgent)
+        {
+            // An agent that got the call by a transfer was kept out of routing (busy as on a direct call), not OnCall.
+            _directAgent = false;
+            if (_service.AgentBusy is { } busy)
+            {
+                await busy.RestoreAsync(agent.Party, Interlocked.Exchange(ref _busyToken, null), CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         await EndAgentAsync(agent.Party).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Attended transfer (REFER with Replaces on the caller's dialog with the agent): the Replaces names the agent's
+    /// consult dialog with this node; the other side of that consult call (agent B) takes the caller's call, the
+    /// transferring agent is released (NOTIFY 200 then BYE here, BYE on the consult dialog) and goes to wrap-up. B stays
+    /// busy as on a direct call (out of routing, no wrap-up afterwards): the call reached B outside routing, like a
+    /// transfer to its extension. An unknown dialog gets NOTIFY 481 and the call stays as it was (held).
+    /// </summary>
+    private async Task AttendedTransferAsync(Leg leg, string referTo)
+    {
+        _ = NotifyAsync(leg, 100, "Trying", final: false);
+        if (!TryParseReplaces(referTo, out var callId, out var toTag, out var fromTag))
+        {
+            Event("transfer-refused", "attended: bad Replaces");
+            _ = NotifyAsync(leg, 400, "Bad Request", final: true);
+            return;
+        }
+
+        var takeover = _service.ConsultCalls is { } consults
+            ? await consults.TakeOverAsync(callId, toTag, fromTag, leg.Party, _cts.Token).ConfigureAwait(false)
+            : new Direct.ConsultTakeover(null, Direct.ConsultRefusal.UnknownDialog);
+        if (takeover.Handover is not { } handover || _phase != Phase.Talking || _agent != leg)
+        {
+            // (A hand-over that raced the caller's hangup is given back by hanging B up: B's leg was ours to end.)
+            handover = takeover.Handover;
+            handover?.Call.Hangup();
+            Event("transfer-failed", "attended " + callId + (takeover.Refusal == Direct.ConsultRefusal.NotTransferable ? " not transferable" : " unknown dialog"));
+            var (status, phrase) = takeover.Refusal == Direct.ConsultRefusal.NotTransferable ? (603, "Declined") : (481, "Call/Transaction Does Not Exist");
+            _ = NotifyAsync(leg, status, phrase, final: true);
+            return;
+        }
+
+        var label = "attended:" + handover.AgentId;
+        _transfers.Add(label);
+        Event("attended-transfer", leg.Party + " -> " + handover.AgentId + " (consult " + callId + ")");
+        await ReleaseAgentAsync(leg).ConfigureAwait(false);
+
+        var target = new Leg("agent", handover.AgentId, handover.Call, handover.Media, handover.Negotiator, handover.Started)
+        {
+            Answered = true,
+            AnsweredAt = handover.Answered,
+            Status = 200,
+        };
+        _outgoing.Add(target);
+        handover.Redirect(e => Post(new LegSignal(target, e)));
+        target.Call.OfferAnswerer = Reoffers(target.Negotiator, target.Media, handover.Codec);
+        _agent = target;
+        _directAgent = true;
+        _busyToken = handover.BusyToken;
+        _callerMedia!.Leg.Stop();
+        Bridge(target);
+        _phase = Phase.Talking;
+        Event("agent-answered", target.Party);
+        Log.Bridged(_logger, CallId, target.Party);
+        FinishReferral(200, "OK");
+        if (target.Call.State == SipCallState.Ended)
+        {
+            // B hung up while it was handed over (its end went to the consult call).
+            await OnLegEndedAsync(target, "bye").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Parses <c>sip:b@host?Replaces=callid%3Bto-tag%3Dx%3Bfrom-tag%3Dy</c> (RFC 3891 in a Refer-To URI's headers).</summary>
+    internal static bool TryParseReplaces(string referTo, out string callId, out string toTag, out string fromTag)
+    {
+        callId = toTag = fromTag = string.Empty;
+        var at = referTo.IndexOf("Replaces=", StringComparison.OrdinalIgnoreCase);
+        if (at < 0)
+        {
+            return false;
+        }
+
+        var value = referTo[(at + "Replaces=".Length)..];
+        var end = value.IndexOfAny(['&', '>']);
+        var parts = Uri.UnescapeDataString(end >= 0 ? value[..end] : value).Split(';', StringSplitOptions.TrimEntries);
+        callId = parts[0];
+        foreach (var part in parts.Skip(1))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                continue;
+            }
+
+            var name = part[..eq];
+            if (name.Equals("to-tag", StringComparison.OrdinalIgnoreCase))
+            {
+                toTag = part[(eq + 1)..];
+            }
+            else if (name.Equals("from-tag", StringComparison.OrdinalIgnoreCase))
+            {
+                fromTag = part[(eq + 1)..];
+            }
+        }
+
+        return callId.Length > 0 && toTag.Length > 0 && fromTag.Length > 0;
+    }
+
+    /// <summary>
+    /// External transfer allowed by the policy: a trunk call through <see cref="IExternalDialer"/> on behalf of the
+    /// transferring agent; the caller hears music until it answers (bridged, the referrer hears 200) or fails (the
+    /// failure status, the caller back in its queue).
+    /// </summary>
+    private async Task<CallControlResult> DialExternalAsync(string number, string authorizedBy)
+    {
+        var media = _service.Media.Create("external-" + CallId);
+        if (media is null)
+        {
+            await TransferFailedAsync(503, "Service Unavailable").ConfigureAwait(false);
+            return CallControlResult.Fail(CallControlError.Failed, "no RTP port free");
+        }
+
+        var negotiator = _service.NewNegotiator(media.LocalPort);
+        var dialed = await _service.ExternalDialer!.DialAsync(new ExternalDialRequest
+        {
+            Number = number,
+            CallerId = CallerId,
+            CallerName = CallerName,
+            Sdp = Encoding.UTF8.GetBytes(negotiator.CreateOffer().ToString()),
+            Purpose = "transfer",
+            AuthorizedBy = authorizedBy,
+            Headers = [new SipHeader("X-Acd-Call-Id", CallId)],
+        }, _cts.Token).ConfigureAwait(false);
+        if (dialed.Call is not { } call)
+        {
+            await media.DisposeAsync().ConfigureAwait(false);
+            Event("transfer-failed", "external:" + number + " " + dialed.Refusal);
+            await TransferFailedAsync(503, "Service Unavailable").ConfigureAwait(false);
+            return CallControlResult.Fail(CallControlError.Failed, dialed.Refusal ?? "the trunk call was refused");
+        }
+
+        var leg = new Leg("external", number, call, media, negotiator, _service.Time.GetUtcNow());
+        _outgoing.Add(leg);
+        _transferLeg = leg;
+        _phase = Phase.Transferring;
+        _ = PumpAsync(call.Events, e => new LegSignal(leg, e));
+        leg.RingTimer = _service.Time.CreateTimer(static s => { var (c, l) = ((InboundCall, Leg))s!; c.Post(new RingTimedOut(l)); }, (this, leg), _service.Queues.RingTimeout(_queue ?? string.Empty) * 2, Timeout.InfiniteTimeSpan);
+        Event("external-dialing", number);
+        return CallControlResult.Ok;
     }
 
     /// <summary>The caller into <paramref name="queue"/> with its priority and original arrival; the referrer hears 200 and gets BYE.</summary>
@@ -227,7 +384,11 @@ internal sealed partial class InboundCall
         }
 
         var status = (e as SipCallFailed)?.StatusCode ?? 488;
-        await _service.AgentBusy!.RestoreAsync(leg.Party, _busyToken, CancellationToken.None).ConfigureAwait(false);
+        if (_service.AgentBusy is { } agentBusy)
+        {
+            await agentBusy.RestoreAsync(leg.Party, _busyToken, CancellationToken.None).ConfigureAwait(false);
+        }
+
         _busyToken = null;
         Event("transfer-failed", leg.Party + " " + status.ToString(CultureInfo.InvariantCulture));
         if (!_callerGone)

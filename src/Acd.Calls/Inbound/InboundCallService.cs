@@ -65,6 +65,15 @@ public sealed record InboundCallDependencies
 
     /// <summary>The queue a number of the number plan routes to straight (a REFER to that number), or null.</summary>
     public Func<string, string?>? QueueOfNumber { get; init; }
+
+    /// <summary>The node's consult dialogs (REFER with Replaces: attended transfer); null: attended transfers get 481.</summary>
+    public Direct.IConsultCalls? ConsultCalls { get; init; }
+
+    /// <summary>Trunk calls for external transfers; null: external transfers are refused.</summary>
+    public IExternalDialer? ExternalDialer { get; init; }
+
+    /// <summary>The transfer policy in force (read per transfer: reloads apply); null: no external transfers.</summary>
+    public Func<TransferPolicy>? TransferPolicy { get; init; }
 }
 
 /// <summary>
@@ -130,6 +139,12 @@ public sealed partial class InboundCallService : IAsyncDisposable, ICallControl,
     internal Direct.IAgentBusy? AgentBusy => _deps.AgentBusy;
 
     internal Func<string, string?>? QueueOfNumber => _deps.QueueOfNumber;
+
+    internal Direct.IConsultCalls? ConsultCalls => _deps.ConsultCalls;
+
+    internal IExternalDialer? ExternalDialer => _deps.ExternalDialer;
+
+    internal TransferPolicy? TransferPolicy => _deps.TransferPolicy?.Invoke();
 
     internal IvrMediaOptions IvrMediaOptions => _deps.IvrMediaOptions;
 

@@ -20,7 +20,7 @@ internal sealed class DirectCallHost : IAsyncDisposable
 
     public DirectCallHost(
         ServerOptions options, string host, Func<ContactCenterConfig> config, IAgentDirectory agents, AcdRouter router, RtpSessionFactory rtp,
-        ICallRecordSink records, TimeProvider time, ILoggerFactory loggers)
+        ICallRecordSink records, TimeProvider time, ILoggerFactory loggers, ConsultCallRegistry? consults = null)
     {
         var callOptions = new DirectCallOptions { Node = options.NodeName, MediaAddress = host, Domain = host };
         _create = ua => new DirectCallService(callOptions, new DirectCallDependencies
@@ -33,6 +33,7 @@ internal sealed class DirectCallHost : IAsyncDisposable
             Records = records,
             Time = time,
             Loggers = loggers,
+            Consults = consults,
         });
     }
 

@@ -39,7 +39,7 @@ internal sealed partial class InboundCallHost : BackgroundService
     public InboundCallHost(
         ServerOptions options, ContactCenter center, AcdRouter router, IBindingStore bindings, IvrScriptCatalog catalog, IvrEngine engine,
         PromptCache prompts, MusicOnHold music, RtpSessionFactory rtp, PacingClock clock, ICallRecordSink records, TimeProvider time, ILoggerFactory loggers, IMeterFactory meters,
-        DrainGate drain)
+        DrainGate drain, IExternalDialer? externalDialer = null)
     {
         _options = options;
         _center = center;
@@ -65,7 +65,8 @@ internal sealed partial class InboundCallHost : BackgroundService
         var metrics = new CallMetrics(meters);
         var ivrMetrics = new IvrMediaMetrics(meters);
         var agents = new BindingAgentDirectory(bindings, center);
-        _direct = new DirectCallHost(options, host, () => _center.Current, agents, router, rtp, records, time, loggers);
+        var consults = new Acd.Calls.Direct.ConsultCallRegistry(); // direct calls' dialogs, for attended transfers of inbound calls
+        _direct = new DirectCallHost(options, host, () => _center.Current, agents, router, rtp, records, time, loggers, consults);
         _features = new FeatureCodeHost(host, callOptions.PromptDirectory, center, router, prompts, rtp, () => _calls, time, loggers, meters);
         _drain = drain;
         _create = ua => new InboundCallService(callOptions, new InboundCallDependencies
@@ -90,6 +91,9 @@ internal sealed partial class InboundCallHost : BackgroundService
             Extensions = new DirectCallHost.ConfigAgentExtensions(() => _center.Current),
             AgentBusy = new RoutingAgentBusy(router),
             QueueOfNumber = number => _center.Current.Numbers.FirstOrDefault(n => n.Ivr is null && n.Queue is not null && n.Matches(number))?.Queue,
+            ConsultCalls = consults,
+            ExternalDialer = externalDialer,
+            TransferPolicy = () => _center.Current.Transfer,
         });
     }
 

@@ -36,6 +36,9 @@ public sealed record ContactCenterConfig
 
     /// <summary>Whether a registering agent phone logs the agent in (Available); otherwise *45 or the API does.</summary>
     public bool LoginOnRegister { get; init; } = true;
+
+    /// <summary>Transfers (<c>transfer.external_prefixes</c>): which external numbers an agent may transfer a caller to; default none.</summary>
+    public Acd.Calls.Inbound.TransferPolicy Transfer { get; init; } = new();
 }
 
 /// <summary>One entry of the number plan: an exact dialed number or a regular expression, and where it goes.</summary>

@@ -13,7 +13,8 @@ namespace Acd.Server.Configuration;
 /// </summary>
 public static class ContactCenterConfigLoader
 {
-    private static readonly string[] TopKeys = ["realm", "numbers", "skills", "queues", "agents", "pause_reasons", "dispositions", "music_on_hold", "recording", "login_on_register", "ring_no_answer_limit", "feature_codes"];
+    private static readonly string[] TopKeys = ["realm", "numbers", "skills", "queues", "agents", "pause_reasons", "dispositions", "music_on_hold", "recording", "login_on_register", "ring_no_answer_limit", "feature_codes", "transfer"];
+    private static readonly string[] TransferKeys = ["external_prefixes"];
     private static readonly string[] FeatureCodeKeys = ["login", "pause", "available", "disposition", "supervise"];
     private static readonly string[] NumberKeys = ["number", "pattern", "ivr", "queue"];
     private static readonly string[] QueueKeys = ["skills", "strategy", "priority", "service_level", "max_wait", "max_length", "wrap_up", "ring_timeout", "short_abandon", "weight", "initial_handle_time", "escalation"];
@@ -55,6 +56,7 @@ public static class ContactCenterConfigLoader
         var loginOnRegister = true;
         var featureCodes = new Acd.Calls.Features.FeatureCodeMap();
         YamlNode? featureCodesNode = null;
+        var transfer = new Acd.Calls.Inbound.TransferPolicy();
         var ringNoAnswerLimit = 3;
         YamlNode? agentsNode = null;
 
@@ -121,6 +123,9 @@ public static class ContactCenterConfigLoader
                     featureCodesNode = value;
                     featureCodes = ReadFeatureCodes(r, value, key);
                     break;
+                case "transfer":
+                    transfer = ReadTransfer(r, value, key);
+                    break;
             }
         }
 
@@ -183,6 +188,7 @@ public static class ContactCenterConfigLoader
             Recording = recording,
             LoginOnRegister = loginOnRegister,
             FeatureCodes = featureCodes,
+            Transfer = transfer,
         };
     }
 
@@ -499,6 +505,33 @@ public static class ContactCenterConfigLoader
                 into[code] = name;
             }
         }
+    }
+
+    /// <summary><c>transfer.external_prefixes</c>: E.164 prefixes ('+' and 1-15 digits) of the numbers agents may transfer callers to.</summary>
+    private static Acd.Calls.Inbound.TransferPolicy ReadTransfer(YamlNodeReader r, YamlNode node, string path)
+    {
+        var prefixes = new List<string>();
+        foreach (var (key, value, _) in r.Entries(node, path, TransferKeys))
+        {
+            var at = $"{path}.{key}";
+            foreach (var (i, item) in r.Items(value, at))
+            {
+                if (r.String(item, $"{at}[{i}]") is not { } prefix)
+                {
+                    continue;
+                }
+
+                if (!prefix.StartsWith('+') || !Acd.Calls.Inbound.TransferPolicy.IsNumber(prefix))
+                {
+                    r.Error(item, $"{at}[{i}]", $"'{prefix}' is not an E.164 prefix: '+' then 1-15 digits (e.g. +1800)");
+                    continue;
+                }
+
+                prefixes.Add(prefix);
+            }
+        }
+
+        return new Acd.Calls.Inbound.TransferPolicy { ExternalPrefixes = prefixes };
     }
 
     private static Acd.Calls.Features.FeatureCodeMap ReadFeatureCodes(YamlNodeReader r, YamlNode node, string path)

@@ -4,6 +4,7 @@ using Acd.Calls.Direct;
 using Acd.Calls.Inbound;
 using Acd.Calls.Records;
 using Acd.Calls.Tests.Inbound;
+using Acd.Media.Codecs;
 using Acd.Sip;
 using Acd.Sip.Auth;
 using Acd.Sip.Ua;
@@ -35,6 +36,7 @@ public sealed class DirectCallTests : IAsyncDisposable
     private readonly FakeMedia _media;
     private readonly FakeBusy _busy = new();
     private readonly RecordCollector _records = new();
+    private readonly ConsultCallRegistry _consults = new();
     private readonly DirectCallService _service;
 
     public DirectCallTests()
@@ -60,6 +62,7 @@ public sealed class DirectCallTests : IAsyncDisposable
             Busy = _busy,
             Records = _records,
             Time = _net.Time,
+            Consults = _consults,
         });
     }
 
@@ -106,10 +109,7 @@ public sealed class DirectCallTests : IAsyncDisposable
     [Fact]
     public void Call_BobHangsUp_AliceGetsByeAndBothRestored()
     {
-        var alice = Dial();
-        var bob = BobRings(alice);
-        Assert.True(bob.Answer(Encoding.UTF8.GetBytes(Answer)));
-        Until(() => alice.State == SipCallState.Answered && _busy.Log.Count == 2, "the answer");
+        var (alice, bob) = Talking();
 
         bob.Hangup();
         Assert.Equal("callee-hangup", Record().Reason);
@@ -179,6 +179,69 @@ public sealed class DirectCallTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task TakeOverAsync_ReplacesNamingAlicesDialog_HandsBobOverByesAliceAndKeepsBobBusy()
+    {
+        var (alice, bob) = Talking();
+        Assert.Equal(1, _consults.Count);
+
+        // The tags as Alice's phone writes them in Replaces: to-tag the node's, from-tag its own.
+        var takeover = _consults.TakeOverAsync(alice.CallId, alice.Dialog!.Id.RemoteTag, alice.LocalTag, "a1001", CancellationToken.None);
+        Until(() => takeover.IsCompleted && alice.State == SipCallState.Ended, "the hand-over and Alice's BYE");
+
+        var handover = (await takeover).Handover;
+        Assert.NotNull(handover);
+        Assert.Equal(("a1002", (object?)"token-a1002", G711Law.MuLaw), (handover.AgentId, handover.BusyToken, handover.Codec));
+        Assert.Equal(SipCallState.Answered, bob.State);
+        Assert.Equal(bob.CallId, handover.Call.CallId);
+        var record = Record();
+        Assert.Equal((CallOutcome.Answered, "attended-transfer"), (record.Outcome, record.Reason));
+        Assert.Equal("transferred", record.Legs[1].EndReason);
+        Assert.Contains(record.Events, e => e.Kind == "attended-transfer");
+        Assert.Equal(["mark a1001", "mark a1002", "restore a1001 token-a1001"], _busy.Log);
+        Assert.Equal(0, _consults.Count);
+        Assert.False(_media.AllDisposed);
+
+        // Bob's events now go to the taker.
+        var events = new ConcurrentQueue<SipCallEvent>();
+        handover.Redirect(events.Enqueue);
+        bob.Hangup();
+        Until(() => events.Any(e => e is SipCallEnded), "bob's BYE at the taker");
+        await handover.Media.DisposeAsync();
+        Assert.True(_media.AllDisposed);
+    }
+
+    [Fact]
+    public async Task TakeOverAsync_UnknownDialogOrOtherAgent_RefusedAndTheCallGoesOn()
+    {
+        var (alice, bob) = Talking();
+
+        var unknown = await _consults.TakeOverAsync("nope", "a", "b", "a1001", CancellationToken.None);
+        var tags = _consults.TakeOverAsync(alice.CallId, "x", alice.LocalTag, "a1001", CancellationToken.None);
+        var other = _consults.TakeOverAsync(alice.CallId, alice.Dialog!.Id.RemoteTag, alice.LocalTag, "a1003", CancellationToken.None);
+        Until(() => tags.IsCompleted && other.IsCompleted, "the refusals");
+
+        Assert.Equal(ConsultRefusal.UnknownDialog, unknown.Refusal);
+        Assert.Equal(ConsultRefusal.UnknownDialog, (await tags).Refusal);
+        Assert.Equal(ConsultRefusal.NotTransferable, (await other).Refusal);
+        Assert.Equal((SipCallState.Answered, SipCallState.Answered), (alice.State, bob.State));
+        alice.Hangup();
+        Assert.Equal("caller-hangup", Record().Reason);
+    }
+
+    [Fact]
+    public void Call_AliceOnAQueueCall_ConsultsBob()
+    {
+        _busy.OnQueueCall["a1001"] = true;
+        var alice = Dial();
+
+        var bob = BobRings(alice);
+        Assert.True(bob.Answer(Encoding.UTF8.GetBytes(Answer)));
+        Until(() => alice.State == SipCallState.Answered, "the answer");
+        alice.Hangup();
+        Assert.Equal("caller-hangup", Record().Reason);
+    }
+
+    [Fact]
     public void Call_BobNotRegistered_480()
     {
         _agents.Contacts.Clear();
@@ -241,6 +304,16 @@ public sealed class DirectCallTests : IAsyncDisposable
         Sdp = Encoding.UTF8.GetBytes(Offer),
         Credentials = authenticate ? new SipDigestClient("1001", "demo1001") : null,
     });
+
+    /// <summary>Alice calls Bob, who answers: both marked busy.</summary>
+    private (SipCall Alice, SipCall Bob) Talking()
+    {
+        var alice = Dial();
+        var bob = BobRings(alice);
+        Assert.True(bob.Answer(Encoding.UTF8.GetBytes(Answer)));
+        Until(() => alice.State == SipCallState.Answered && _busy.Log.Count == 2, "the answer");
+        return (alice, bob);
+    }
 
     /// <summary>Bob's phone gets the INVITE and rings; Alice hears the 180.</summary>
     private SipCall BobRings(SipCall alice)
