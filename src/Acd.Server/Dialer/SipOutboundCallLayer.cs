@@ -70,8 +70,8 @@ internal static class TrunkDialPlan
 /// <summary>
 /// The dialer's <see cref="IOutboundCallLayer"/> over SIP and RTP: each call is an <see cref="OutboundLeg"/> through the
 /// request's trunk (failing over to the campaign's next trunk on 503, timeout or rejected credentials before anything
-/// rang), with ring timeout by CANCEL. It is also the call flow's <see cref="IExternalDialer"/> (same trunks, an
-/// authorised agent only). Nothing is dialed without a <see cref="DialAuthorization"/> for exactly that number.
+/// rang), with ring timeout by CANCEL (never before <see cref="MinimumRingTime"/> of ringing). It is also the call
+/// flow's <see cref="IExternalDialer"/> (same trunks, an authorised agent only). Nothing is dialed without a <see cref="DialAuthorization"/> for exactly that number.
 /// </summary>
 internal sealed partial class SipOutboundCallLayer(
     OutboundLegServices legs,
@@ -97,6 +97,9 @@ internal sealed partial class SipOutboundCallLayer(
     private readonly IIvrQueueInfo _queueInfo = queueInfo;
     private readonly DialerMetrics _metrics = metrics;
     private readonly ILogger<SipOutboundCallLayer> _logger = logger;
+    /// <summary>Regulatory minimum ring time (US TSR: 15 s), counted from the first ring: no CANCEL before it.</summary>
+    internal static readonly TimeSpan MinimumRingTime = TimeSpan.FromSeconds(15);
+
     private readonly ConcurrentDictionary<SipCall, TrunkLimiter> _externalCalls = new();
     private int _sweeping;
 
@@ -238,6 +241,17 @@ internal sealed partial class SipOutboundCallLayer(
                 {
                     if (e.Status == OutboundLegStatus.Ringing)
                     {
+                        if (!rang)
+                        {
+                            // The callee's phone rings from the first 18x: it rings at least the regulatory minimum
+                            // however late the trunk started ringing (the ring timeout itself runs from the dial).
+                            var sinceDial = layer.Time.GetElapsedTime(started);
+                            if (request.RingTimeout - sinceDial < MinimumRingTime)
+                            {
+                                ring.Change(MinimumRingTime, Timeout.InfiniteTimeSpan);
+                            }
+                        }
+
                         rang = true;
                         yield return DialProgress.Ringing;
                         continue;

@@ -1,9 +1,6 @@
-using System.Globalization;
-using System.Text.Json;
 using Acd.Integration.Tests.Server;
 using Acd.Testing.Server;
 using Acd.Testing.Sipp;
-using NodaTime;
 using Xunit;
 
 namespace Acd.Integration.Tests.Dialer;
@@ -14,7 +11,7 @@ namespace Acd.Integration.Tests.Dialer;
 /// </summary>
 public sealed class DialerSipTests
 {
-    private const string Password = "s3cret-Trunk-77";
+    private const string Password = DialerSetup.Password;
 
     [Fact]
     public async Task Campaign_TrunkWithDigest_HumanToAgentAndDncAndOutOfWindowNeverDialed()
@@ -154,115 +151,5 @@ public sealed class DialerSipTests
         Assert.Equal(2, exit);
         Assert.Contains("campaigns[0].callerId", stderr, StringComparison.Ordinal);
         Assert.Contains("reminders", stderr, StringComparison.Ordinal);
-    }
-
-    /// <summary>A dialer file (one trunk on SIPp, one campaign on queue support), its leads, DNC list and trunk credentials.</summary>
-    private sealed class DialerSetup : IAsyncDisposable
-    {
-        private DialerSetup(string root, int trunkPort)
-        {
-            Root = root;
-            TrunkPort = trunkPort;
-        }
-
-        public string Root { get; }
-
-        public int TrunkPort { get; }
-
-        public string[] ServerArgs => [$"--Dialer:File={Path.Combine(Root, "dialer.yaml")}"];
-
-        public static async Task<DialerSetup> CreateAsync(int trunkPort, bool amd, string[] leads, string? callerId = "+12125550123")
-        {
-            var root = Directory.CreateTempSubdirectory("acd-dialer-").FullName;
-            await File.WriteAllLinesAsync(Path.Combine(root, "leads.csv"), leads);
-            await File.WriteAllLinesAsync(Path.Combine(root, "dnc.csv"), ["+12125550101"]);
-            await File.WriteAllTextAsync(Path.Combine(root, "trunk-credentials.csv"), "SEQUENTIAL\nacd;" + Password + "\n");
-            var yaml = $"""
-                trunks:
-                  - name: carrier
-                    host: 127.0.0.1
-                    port: {trunkPort.ToString(CultureInfo.InvariantCulture)}
-                    username: acd
-                    password: {Password}
-                    maxChannels: 4
-                    maxCallsPerSecond: 5
-                campaigns:
-                  - id: reminders
-                    mode: progressive
-                {(callerId is null ? string.Empty : $"    callerId: \"{callerId}\"\n")}    queue: support
-                    trunks: [carrier]
-                    leads: leads.csv
-                    doNotCall: [dnc.csv]
-                    amd: {(amd ? "true" : "false")}
-                    amdOptions:
-                      initialSilence: 1500ms
-                      greeting: 500ms
-                      afterGreetingSilence: 500ms
-                    abandonMessage: goodbye.wav
-                    calleeWindow: {NewYorkWindow()}
-                    start: true
-                """;
-            await File.WriteAllTextAsync(Path.Combine(root, "dialer.yaml"), yaml);
-            return new DialerSetup(root, trunkPort);
-        }
-
-        /// <summary>Two hours around now in New York: open for 212 numbers, closed in Honolulu (5-6 h behind).</summary>
-        private static string NewYorkWindow()
-        {
-            var now = SystemClock.Instance.GetCurrentInstant().InZone(DateTimeZoneProviders.Tzdb["America/New_York"]).TimeOfDay;
-            var start = now.Hour == 0 ? LocalTime.Midnight : now.PlusHours(-1);
-            var end = now.Hour == 23 ? new LocalTime(23, 59) : now.PlusHours(1);
-            return start.ToString("HH:mm", CultureInfo.InvariantCulture) + "-" + end.ToString("HH:mm", CultureInfo.InvariantCulture);
-        }
-
-        public Task<SippResult> TrunkAsync(string scenario, InboundCallHarness harness, int calls) =>
-            Sipp.RunAsync(InboundCallHarness.Scenario(scenario), harness.Server.SipTarget, calls, InboundCallHarness.SippTimeout,
-                ["-p", InboundCallHarness.Port(TrunkPort), "-mp", InboundCallHarness.Port(Sipp.FreePort()), "-rtp_echo", "-inf", Path.Combine(Root, "trunk-credentials.csv")]);
-
-        /// <summary>The dialer's attempt records (bounded wait for <paramref name="count"/>).</summary>
-        public async Task<IReadOnlyList<JsonElement>> AttemptsAsync(InboundCallHarness harness, int count)
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-            var folder = Path.Combine(harness.RecordsPath, "dialer");
-            while (true)
-            {
-                var attempts = new List<JsonElement>();
-                if (Directory.Exists(folder))
-                {
-                    foreach (var file in Directory.GetFiles(folder, "attempts-*.jsonl"))
-                    {
-                        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                        using var reader = new StreamReader(stream);
-                        while (await reader.ReadLineAsync() is { } line)
-                        {
-                            if (line.Length > 0)
-                            {
-                                attempts.Add(JsonDocument.Parse(line).RootElement.Clone());
-                            }
-                        }
-                    }
-                }
-
-                if (attempts.Count >= count || DateTime.UtcNow > deadline)
-                {
-                    return attempts;
-                }
-
-                await Task.Delay(200);
-            }
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            try
-            {
-                Directory.Delete(Root, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-
-            return ValueTask.CompletedTask;
-        }
     }
 }
