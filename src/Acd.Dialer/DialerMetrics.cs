@@ -57,6 +57,9 @@ public sealed class DialerMetrics : IDisposable
 
     public void Publish(string campaign, double abandonRatio, double dialLevel) => _gauges[campaign] = (abandonRatio, dialLevel);
 
+    /// <summary>The dial level of the campaign's last pacing decision (null before its first).</summary>
+    public double? DialLevel(string campaign) => _gauges.TryGetValue(campaign, out var g) ? g.Level : null;
+
     internal Meter Meter => _meter;
 
     public void Dispose() => _meter.Dispose();

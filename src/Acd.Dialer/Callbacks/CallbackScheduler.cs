@@ -50,6 +50,9 @@ public sealed class CallbackScheduler
 
     public int Count => _pending.Count;
 
+    /// <summary>The callbacks not yet due, in the order they were added.</summary>
+    public IReadOnlyList<CallbackRequest> Pending => _pending;
+
     public void Add(CallbackRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -91,6 +91,16 @@ public sealed class CampaignDialer
         }
     }
 
+    /// <summary>Runs <paramref name="action"/> on the campaign under the lock its calls report through (API reads, lead imports).</summary>
+    public T WithCampaign<T>(Func<Campaign, T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        lock (_lock)
+        {
+            return action(_campaign);
+        }
+    }
+
     /// <summary>Waits for every call started by this dialer to finish.</summary>
     public Task DrainAsync()
     {

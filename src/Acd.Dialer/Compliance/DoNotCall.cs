@@ -60,6 +60,10 @@ public sealed class InMemoryDoNotCallRegistry(TimeProvider time) : IDoNotCallReg
         }
     }
 
+    /// <summary>Removes a campaign's own entry (opt-outs and internal or imported entries are never removed this way).</summary>
+    public DncEntry? RemoveCampaignEntry(string e164, string campaignId) =>
+        _campaign.TryRemove((campaignId, e164), out var entry) ? entry : null;
+
     public DncEntry OptOut(string e164, string campaignId, string how)
     {
         var entry = new DncEntry(e164, DncSource.OptOut, campaignId, time.GetUtcNow(), how);

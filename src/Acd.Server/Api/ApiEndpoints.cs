@@ -84,6 +84,7 @@ public static partial class ApiEndpoints
             Summary = "The same query as CSV (one row per call).", Query = RecordFilters, ResponseContentType = "text/csv", Errors = [400],
             Handler = ApiRecords.ExportAsync,
         },
+        .. CampaignEndpoints.Operations,
         new()
         {
             Method = "GET", Route = "/api/events", Id = "events", Role = ApiRole.Agent, Tag = "events",

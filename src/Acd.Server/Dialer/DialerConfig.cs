@@ -29,6 +29,9 @@ public sealed record ExternalDialPolicy
 
     /// <summary>Agents allowed to dial out; empty: every configured agent.</summary>
     public IReadOnlyList<string> Agents { get; init; } = [];
+
+    /// <summary>E.164 caller ID of scheduled and keep-my-place callbacks to numbers (none: such callbacks are refused).</summary>
+    public string? CallerId { get; init; }
 }
 
 /// <summary>
@@ -61,7 +64,7 @@ public static class DialerConfigLoader
     private static readonly string[] TopKeys = ["sip", "trunks", "campaigns", "doNotCall", "external", "tick"];
     private static readonly string[] SipKeys = ["port"];
     private static readonly string[] TrunkKeys = ["name", "host", "port", "transport", "username", "password", "passwordEnv", "callerIdFormat", "fromHost", "dialPrefix", "maxChannels", "maxCallsPerSecond", "priority", "failuresBeforeFailover", "failoverCooldown", "register", "registerExpiry"];
-    private static readonly string[] ExternalKeys = ["enabled", "trunks", "allowedRegions", "agents"];
+    private static readonly string[] ExternalKeys = ["enabled", "trunks", "allowedRegions", "agents", "callerId"];
     private static readonly string[] CampaignKeys =
     [
         "id", "mode", "callerId", "queue", "trunks", "leads", "phoneColumn", "defaultRegion", "allowedRegions", "maxAbandonRate", "targetAbandonRate",
@@ -250,10 +253,18 @@ public static class DialerConfigLoader
                 "trunks" => policy with { Trunks = reader.StringList(value, p) },
                 "allowedRegions" => policy with { AllowedRegions = reader.StringList(value, p) },
                 "agents" => policy with { Agents = reader.StringList(value, p) },
+                "callerId" when reader.String(value, p) is { } id && !CallerIdValidator.IsValid(id, "US", out _) => Invalid(reader, value, p, policy),
+                "callerId" => policy with { CallerId = reader.String(value, p) },
                 _ => policy,
             };
         }
 
+        return policy;
+    }
+
+    private static ExternalDialPolicy Invalid(YamlNodeReader reader, YamlNode value, string key, ExternalDialPolicy policy)
+    {
+        reader.Error(value, key, "not a valid E.164 caller ID");
         return policy;
     }
 

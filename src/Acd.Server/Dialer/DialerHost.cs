@@ -188,6 +188,7 @@ internal sealed partial class DialerHost : BackgroundService, IExternalDialer
             () => _center.Current.Agents.Select(a => a.Extension).Concat(_center.Current.Agents.Select(a => a.Id)).ToHashSet(StringComparer.Ordinal),
             () => _services.GetService<IConnectedCalls>(),
             _ivr, _catalog, new QueueInfo(_router), _metrics, _loggers.CreateLogger<SipOutboundCallLayer>());
+        StartCallbacks();
         Listening(_logger, SipEndPoint.ToString(), _config.Trunks.Count, _config.Campaigns.Count, _config.Source);
 
         foreach (var entry in await _store.LoadDoNotCallAsync().ConfigureAwait(false))
@@ -261,9 +262,11 @@ internal sealed partial class DialerHost : BackgroundService, IExternalDialer
         }
     }
 
-    private void Record(string campaign, Lead lead, LeadAttempt attempt, string callId)
+    private void Record(string campaign, Lead lead, LeadAttempt attempt, string callId) =>
+        Record(new DialAttemptRecord(campaign, lead.Id, lead.E164, callId, _options.NodeName, attempt.StartedAt, attempt.EndedAt, attempt.Outcome.ToString(), attempt.Trunk));
+
+    private void Record(DialAttemptRecord record)
     {
-        var record = new DialAttemptRecord(campaign, lead.Id, lead.E164, callId, _options.NodeName, attempt.StartedAt, attempt.EndedAt, attempt.Outcome.ToString(), attempt.Trunk);
         _store.SaveAttempt(record);
         try
         {
@@ -271,7 +274,7 @@ internal sealed partial class DialerHost : BackgroundService, IExternalDialer
         }
         catch (IOException e)
         {
-            RecordFailed(_logger, e, campaign);
+            RecordFailed(_logger, e, record.Campaign);
         }
     }
 
@@ -306,6 +309,8 @@ internal sealed partial class DialerHost : BackgroundService, IExternalDialer
                 {
                     await TickAsync(running, stoppingToken).ConfigureAwait(false);
                 }
+
+                await TickCallbacksAsync(stoppingToken).ConfigureAwait(false);
             }
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
@@ -393,9 +398,9 @@ internal sealed partial class DialerHost : BackgroundService, IExternalDialer
         }
 
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var running in Snapshot())
+        foreach (var drain in Snapshot().Select(r => r.Dialer.DrainAsync()).Append(DrainCallbacksAsync()))
         {
-            await running.Dialer.DrainAsync().WaitAsync(TimeSpan.FromSeconds(5), _time, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            await drain.WaitAsync(TimeSpan.FromSeconds(5), _time, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         }
 
         await _transport.DisposeAsync().ConfigureAwait(false);
