@@ -538,6 +538,43 @@ public class SessionTests
     }
 
     [Fact]
+    public async Task Session_StartingVariables_ScriptBranchesOnThemAndBadNamesSkipped()
+    {
+        var script = TestScripts.Compile("""
+            name: lead
+            start: route
+            nodes:
+              route:
+                kind: branch
+                cases:
+                  - if: vars.balance_due == 'yes'
+                    goto: billing
+                else: general
+              billing:
+                kind: queue
+                queue: billing
+              general:
+                kind: queue
+                queue: general
+            """);
+        using var metrics = new IvrMetrics();
+        var engine = new IvrEngine(TimeProvider.System, metrics);
+        var media = new InstantMedia();
+        var info = new IvrCallInfo("c", "+15550001111", "+15552223333")
+        {
+            Variables = new Dictionary<string, string> { ["balance_due"] = "yes", ["bad name!"] = "x" },
+        };
+
+        var result = await engine.CreateSession(script, info, media, media).RunAsync();
+
+        Assert.Equal("billing", Assert.IsType<IvrQueueOutcome>(result.Outcome).Queue);
+        Assert.Equal("yes", result.Variables["balance_due"]);
+        Assert.False(result.Variables.ContainsKey("bad name!"));
+        var plain = await engine.CreateSession(script, new IvrCallInfo("c", "1", "2"), media, media).RunAsync();
+        Assert.Equal("general", Assert.IsType<IvrQueueOutcome>(plain.Outcome).Queue);
+    }
+
+    [Fact]
     public async Task Session_StartNode_ResumesThere()
     {
         var script = TestScripts.Compile(MenuScript);

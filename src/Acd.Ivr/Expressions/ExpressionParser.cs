@@ -298,7 +298,7 @@ internal sealed class ExpressionParser
         return new FunctionExpression(function.Kind, [.. arguments]);
     }
 
-    private static bool IsVariableName(ReadOnlySpan<char> name)
+    internal static bool IsVariableName(ReadOnlySpan<char> name)
     {
         if (name.IsEmpty || !(char.IsAsciiLetter(name[0]) || name[0] == '_'))
         {

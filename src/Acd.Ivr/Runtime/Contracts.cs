@@ -5,7 +5,14 @@ namespace Acd.Ivr.Runtime;
 // What the IVR needs from a call. The call layer (Acd.Calls) implements these; the IVR never references it.
 
 /// <summary>The facts of a call that scripts can read.</summary>
-public sealed record IvrCallInfo(string CallId, string CallerId, string DialedNumber);
+public sealed record IvrCallInfo(string CallId, string CallerId, string DialedNumber)
+{
+    /// <summary>
+    /// Variables the call starts with (<c>vars.name</c> in the script), e.g. an outbound campaign lead's custom fields.
+    /// Names that are not variable names are skipped; the engine's count and length limits apply.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Variables { get; init; }
+}
 
 /// <summary>One prompt to play: its script name and the WAV file resolved for the call's language.</summary>
 public sealed record IvrPrompt(string Name, string Path);

@@ -73,6 +73,13 @@ public sealed class IvrSession : IExpressionScope
         _options = options;
         _language = script.Language;
         CurrentNode = start.Name;
+        foreach (var (name, value) in call.Variables ?? Enumerable.Empty<KeyValuePair<string, string>>())
+        {
+            if (ExpressionParser.IsVariableName(name))
+            {
+                SetVariable(name, IvrValue.FromString(value ?? string.Empty));
+            }
+        }
     }
 
     private enum IvrEventKind

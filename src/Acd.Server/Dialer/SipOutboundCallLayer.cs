@@ -368,7 +368,7 @@ internal sealed partial class SipOutboundCallLayer(
                 return;
             }
 
-            var result = await Leg.RunIvrAsync(layer._ivr, ivrScript!, new IvrCallInfo(request.CallId, request.CallerId, lead.E164), layer._queueInfo, cancellationToken).ConfigureAwait(false);
+            var result = await Leg.RunIvrAsync(layer._ivr, ivrScript!, new IvrCallInfo(request.CallId, request.CallerId, lead.E164) { Variables = lead.Fields }, layer._queueInfo, cancellationToken).ConfigureAwait(false);
             if (result.Outcome is IvrQueueOutcome { Queue: { } queue } q)
             {
                 await ConnectToAgentAsync(new AgentConnectRequest { Queue = queue, Lead = lead, Priority = q.Priority, Campaign = request.CampaignId }, cancellationToken).ConfigureAwait(false);
