@@ -172,6 +172,7 @@ internal sealed partial class DialerHost : BackgroundService, IExternalDialer
             new SipUserAgentOptions { ContactAddress = host + ":" + SipEndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), IncomingCallQueue = 16 },
             _transport, _time, _loggers.CreateLogger<SipUserAgent>());
         _handler.Target = _ua;
+        StartRegistrations(host + ":" + SipEndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var legs = new OutboundLegServices
         {
             UserAgent = _ua,
@@ -403,6 +404,7 @@ internal sealed partial class DialerHost : BackgroundService, IExternalDialer
             await drain.WaitAsync(TimeSpan.FromSeconds(5), _time, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         }
 
+        await StopRegistrationsAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
         _ua?.Dispose();
         _attempts.Dispose();
