@@ -35,12 +35,12 @@ internal sealed class InProcessSipStack : IAsyncDisposable
 
     public static InProcessSipStack Start(
         bool authenticate, bool autoAnswer = true, IReadOnlyList<string>? domains = null,
-        IReadOnlyList<DigestAlgorithm>? algorithms = null, uint minExpires = 60)
+        IReadOnlyList<DigestAlgorithm>? algorithms = null, uint minExpires = 60, int udpPort = 0)
     {
         var time = TimeProvider.System;
         var metrics = new SipSignallingMetrics();
         var transport = new SipTransport(
-            new SipTransportOptions { Udp = ["127.0.0.1:0"], Tcp = ["127.0.0.1:0"], PartialMessageTimeout = TimeSpan.FromSeconds(1) },
+            new SipTransportOptions { Udp = ["127.0.0.1:" + udpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], Tcp = ["127.0.0.1:0"], PartialMessageTimeout = TimeSpan.FromSeconds(1) },
             time, NullLogger<SipTransport>.Instance);
         var credentials = new InMemoryDigestCredentialStore();
         credentials.Set(DigestCredential.FromPassword("1001", "acd", "s3cret"));
