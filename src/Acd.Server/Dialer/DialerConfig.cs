@@ -94,6 +94,7 @@ public static class DialerConfigLoader
         var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         var config = new DialerConfig { Source = path };
         var trunkNodes = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        var campaignNodes = new List<YamlNode>();
         foreach (var (key, value, _) in reader.Entries(root, string.Empty, TopKeys))
         {
             switch (key)
@@ -112,7 +113,7 @@ public static class DialerConfigLoader
                     config = config with { Trunks = [.. reader.Items(value, "trunks").Select(i => ReadTrunk(reader, i.Item, $"trunks[{i.Index}]", environment, trunkNodes))] };
                     break;
                 case "campaigns":
-                    config = config with { Campaigns = [.. reader.Items(value, "campaigns").Select(i => ReadCampaign(reader, i.Item, $"campaigns[{i.Index}]", baseDirectory, promptDirectory))] };
+                    config = config with { Campaigns = [.. reader.Items(value, "campaigns").Select(i => ReadCampaign(reader, Keep(campaignNodes, i.Item), $"campaigns[{i.Index}]", baseDirectory, promptDirectory))] };
                     break;
                 case "doNotCall":
                     config = config with { DoNotCallFiles = [.. reader.StringList(value, "doNotCall").Select(f => Path.GetFullPath(f, baseDirectory))] };
@@ -123,7 +124,7 @@ public static class DialerConfigLoader
             }
         }
 
-        Check(reader, root, config, trunkNodes);
+        Check(reader, root, config, trunkNodes, campaignNodes);
         if (reader.Errors.Count > 0)
         {
             throw new ConfigurationErrorsException(reader.Errors);
@@ -132,14 +133,14 @@ public static class DialerConfigLoader
         return config;
     }
 
-    private static void Check(YamlNodeReader reader, YamlNode? root, DialerConfig config, Dictionary<string, YamlNode> trunkNodes)
+    private static void Check(YamlNodeReader reader, YamlNode? root, DialerConfig config, Dictionary<string, YamlNode> trunkNodes, List<YamlNode> campaignNodes)
     {
-        var at = root ?? new YamlScalarNode();
+        var top = root ?? new YamlScalarNode();
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < config.Trunks.Count; i++)
         {
             var trunk = config.Trunks[i];
-            var node = trunkNodes.GetValueOrDefault(trunk.Name ?? string.Empty) ?? at;
+            var node = trunkNodes.GetValueOrDefault(trunk.Name ?? string.Empty) ?? top;
             if (!names.Add(trunk.Name ?? string.Empty))
             {
                 reader.Error(node, $"trunks[{i}].name", $"duplicate trunk '{trunk.Name}'");
@@ -155,6 +156,9 @@ public static class DialerConfigLoader
         for (var i = 0; i < config.Campaigns.Count; i++)
         {
             var campaign = config.Campaigns[i];
+
+            // Campaign errors point at the campaign's entry (file:line), not at the top of the file.
+            var at = i < campaignNodes.Count ? campaignNodes[i] : top;
             if (!ids.Add(campaign.Config.Id ?? string.Empty))
             {
                 reader.Error(at, $"campaigns[{i}].id", $"duplicate campaign '{campaign.Config.Id}'");
@@ -183,13 +187,19 @@ public static class DialerConfigLoader
 
         foreach (var trunk in config.External.Trunks.Where(t => !names.Contains(t)))
         {
-            reader.Error(at, "external.trunks", $"unknown trunk '{trunk}'");
+            reader.Error(top, "external.trunks", $"unknown trunk '{trunk}'");
         }
 
         if (config.External.Enabled && config.External.Trunks.Count == 0)
         {
-            reader.Error(at, "external.trunks", "external dialing needs at least one trunk");
+            reader.Error(top, "external.trunks", "external dialing needs at least one trunk");
         }
+    }
+
+    private static YamlNode Keep(List<YamlNode> nodes, YamlNode node)
+    {
+        nodes.Add(node);
+        return node;
     }
 
     private static TrunkConfig ReadTrunk(YamlNodeReader reader, YamlNode node, string path, Func<string, string?> environment, Dictionary<string, YamlNode> nodes)
