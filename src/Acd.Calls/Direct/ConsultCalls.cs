@@ -40,6 +40,13 @@ public sealed record ConsultHandover
     /// </summary>
     public object? BusyToken { get; init; }
 
+    /// <summary>
+    /// When B was routed to the consult call (the consulting agent dialled a queue): the consult call's id, for which B
+    /// stays OnCall in routing; the taker ends it (B's wrap-up in that queue) when the transferred call ends. Null for a
+    /// direct call (B busy by <see cref="BusyToken"/>).
+    /// </summary>
+    public string? RoutedCallId { get; init; }
+
     /// <summary>From now on B's SIP events go to this sink instead of the consult call (call it once, right away).</summary>
     public required Action<Action<SipCallEvent>> Redirect { get; init; }
 }

@@ -12,9 +12,12 @@ namespace Acd.Calls.Inbound;
 // Blind transfers: REFER from the agent's phone in the call's dialog (RFC 3515: 202 by the UA, then NOTIFYs with
 // message/sipfrag progress), ICallControl.TransferAsync, and the IVR's transfer node. The caller waits on music while
 // the transfer places it; the releasing agent gets BYE and goes to wrap-up.
-internal sealed partial class InboundCall
+internal sealed partial class InboundCall : Direct.IReplaceableCall
 {
     private const string SipFrag = "message/sipfrag;version=2.0";
+
+    /// <summary>The routing call id the answered agent is OnCall for, when it is not this call's (an agent taken over from a consult call).</summary>
+    private string? _agentRoutedCallId;
 
     /// <summary>What a transfer target string names: a queue, a number of the plan routing to a queue, an agent's extension, else an external number.</summary>
     private TransferTarget ResolveTarget(string user)
@@ -154,6 +157,64 @@ internal sealed partial class InboundCall
         }
 
         await EndAgentAsync(agent.Party).ConfigureAwait(false);
+        _agentRoutedCallId = null;
+    }
+
+    private sealed record HandOverRequested(string ToTag, string FromTag, TaskCompletionSource<Direct.ConsultTakeover> Done);
+
+    public Task<Direct.ConsultTakeover> HandOverAsync(string toTag, string fromTag, string transferringAgent, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<Direct.ConsultTakeover>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_events.Writer.TryWrite(new HandOverRequested(toTag, fromTag, done)))
+        {
+            done.TrySetResult(new Direct.ConsultTakeover(null, Direct.ConsultRefusal.UnknownDialog));
+        }
+
+        // A call that ends without reading the request leaves it unanswered: bounded by the caller's token and a timeout.
+        return done.Task.WaitAsync(TimeSpan.FromSeconds(5), _service.Time, cancellationToken);
+    }
+
+    /// <summary>
+    /// This call is the consult call of an attended transfer (the consulting agent dialled a queue and is our caller):
+    /// the answered agent's leg, its media and its routing state (OnCall for this call) go to the call that replaces
+    /// our caller's dialog; we end (BYE to the consulting agent) without ending the agent's routing state.
+    /// </summary>
+    private Direct.ConsultTakeover HandOver(HandOverRequested request)
+    {
+        if (_caller.Dialog is not { } dialog || !Direct.ConsultCallRegistry.TagsMatch(request.ToTag, request.FromTag, dialog.Id.LocalTag, dialog.Id.RemoteTag))
+        {
+            return new Direct.ConsultTakeover(null, Direct.ConsultRefusal.UnknownDialog);
+        }
+
+        if (_phase != Phase.Talking || _agent is not { Answered: true } agent || _directAgent || _holdStarted is not null
+            || agent.Call.State != SipCallState.Answered || agent.Negotiator.Options.Codecs is not [var codec])
+        {
+            return new Direct.ConsultTakeover(null, Direct.ConsultRefusal.NotTransferable);
+        }
+
+        DetachParties();
+        _outgoing.Remove(agent);
+        agent.EndedAt = _service.Time.GetUtcNow();
+        agent.EndReason = "transferred";
+        _legs.Add(agent.ToRecord());
+        _agent = null;
+        _lastAgent = agent.Party;
+        _talkEnded = agent.EndedAt;
+        _transfers.Add("attended-consult:" + agent.Party);
+        Event("attended-transfer", agent.Party + " taken over");
+        End(CallOutcome.Answered, "attended-transfer");
+        return new Direct.ConsultTakeover(new Direct.ConsultHandover
+        {
+            AgentId = agent.Party,
+            Call = agent.Call,
+            Media = agent.Media,
+            Negotiator = agent.Negotiator,
+            Codec = codec, // the answer's codec only since the answer (see Reoffers)
+            Started = agent.Started,
+            Answered = agent.AnsweredAt ?? _service.Time.GetUtcNow(),
+            RoutedCallId = CallId,
+            Redirect = sink => agent.Sink = sink,
+        }, Direct.ConsultRefusal.None);
     }
 
     /// <summary>
@@ -173,9 +234,11 @@ internal sealed partial class InboundCall
             return;
         }
 
-        var takeover = _service.ConsultCalls is { } consults
-            ? await consults.TakeOverAsync(callId, toTag, fromTag, leg.Party, _cts.Token).ConfigureAwait(false)
-            : new Direct.ConsultTakeover(null, Direct.ConsultRefusal.UnknownDialog);
+        var takeover = _service.CallOf(callId) is { } consultCall && consultCall != this
+            ? await consultCall.HandOverAsync(toTag, fromTag, leg.Party, _cts.Token).ConfigureAwait(false)
+            : _service.ConsultCalls is { } consults
+                ? await consults.TakeOverAsync(callId, toTag, fromTag, leg.Party, _cts.Token).ConfigureAwait(false)
+                : new Direct.ConsultTakeover(null, Direct.ConsultRefusal.UnknownDialog);
         if (takeover.Handover is not { } handover || _phase != Phase.Talking || _agent != leg)
         {
             // (A hand-over that raced the caller's hangup is given back by hanging B up: B's leg was ours to end.)
@@ -202,8 +265,9 @@ internal sealed partial class InboundCall
         handover.Redirect(e => Post(new LegSignal(target, e)));
         target.Call.OfferAnswerer = Reoffers(target.Negotiator, target.Media, handover.Codec);
         _agent = target;
-        _directAgent = true;
+        _directAgent = handover.RoutedCallId is null;
         _busyToken = handover.BusyToken;
+        _agentRoutedCallId = handover.RoutedCallId;
         _callerMedia!.Leg.Stop();
         Bridge(target);
         _phase = Phase.Talking;
@@ -468,7 +532,7 @@ internal sealed partial class InboundCall
     {
         try
         {
-            await _service.Queues.EndAsync(CallId, agentId, CancellationToken.None).ConfigureAwait(false);
+            await _service.Queues.EndAsync(_agentRoutedCallId ?? CallId, agentId, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -148,7 +148,16 @@ internal sealed partial class InboundCall
     public string? CallerName { get; }
 
     /// <summary>Posts an event to the call's loop (any thread).</summary>
-    public void Post(object callEvent) => _events.Writer.TryWrite(callEvent);
+    public void Post(object callEvent)
+    {
+        if (callEvent is LegSignal { Leg.Sink: { } sink } handedOver)
+        {
+            sink(handedOver.Event); // a leg taken over by another call (attended transfer)
+            return;
+        }
+
+        _events.Writer.TryWrite(callEvent);
+    }
 
     public async Task RunAsync()
     {
@@ -438,6 +447,9 @@ internal sealed partial class InboundCall
                 break;
             case ClosingDone:
                 End(CallOutcome.Abandoned, "max-wait");
+                break;
+            case HandOverRequested handOver:
+                handOver.Done.TrySetResult(HandOver(handOver));
                 break;
         }
     }
@@ -1542,6 +1554,15 @@ internal sealed partial class InboundCall
         public string? EndReason { get; set; }
 
         public bool Recorded { get; set; }
+
+        private volatile Action<SipCallEvent>? _sink;
+
+        /// <summary>Where the leg's SIP events go once another call took the leg over; null: this call.</summary>
+        public Action<SipCallEvent>? Sink
+        {
+            get => _sink;
+            set => _sink = value;
+        }
 
         public void StopRinging()
         {

@@ -47,6 +47,53 @@ public sealed partial class InboundCallTests
     }
 
     [Fact]
+    public async Task Refer_WithReplacesOfAConsultCallToAQueue_TheRoutedAgentTakesTheCallerAndWrapsUpForTheConsultCall()
+    {
+        var caller = await CallInAsync();
+        var phone = await OfferAsync(caller.CallId);
+        await AnswerAsync(phone);
+
+        // The first agent's phone calls the queue; routing offers the consult call to the second agent, who answers.
+        var consult = _phoneUa.Originate(new SipOriginateRequest
+        {
+            Target = $"sip:100@127.0.0.1:{AcdPort}",
+            Destination = LoopbackSipNetwork.PeerOf(AcdPort),
+            From = $"sip:{Agent}@127.0.0.1:{PhonePort}",
+            Sdp = Encoding.UTF8.GetBytes(CallerOffer),
+        });
+        _net.Pump();
+        Service.Accept(LoopbackSipNetwork.Incoming(_acd, "the consult call"), null, "support");
+        await UntilAsync(() => _queues.Count(nameof(ICallQueues.EnqueueAsync)) == 2 && consult.State == SipCallState.Answered, "the consult call queued");
+        var secondUa = _net.AddAgent(SecondPhonePort);
+        _agents.Contacts[SecondAgent] = [new AgentContact($"sip:{SecondAgent}@127.0.0.1:{SecondPhonePort}", LoopbackSipNetwork.PeerOf(SecondPhonePort))];
+        Assert.True(Service.Offer(consult.CallId, SecondAgent, "support"));
+        SipCall? second = null;
+        await UntilAsync(() => secondUa.IncomingCalls.TryRead(out second), "the second phone's INVITE");
+        Assert.True(second!.Answer(Encoding.UTF8.GetBytes(PhoneAnswer)));
+        await UntilAsync(() => Service.Find(consult.CallId)?.State == ActiveCallState.Talking, "the consult call bridged");
+
+        var replaces = Uri.EscapeDataString($"{consult.CallId};to-tag={consult.Dialog!.Id.RemoteTag};from-tag={consult.LocalTag}");
+        Assert.Equal(202, await ReferAsync(phone, $"<sip:{SecondAgent}@127.0.0.1?Replaces={replaces}>"));
+        await UntilAsync(() => phone.State == SipCallState.Ended && consult.State == SipCallState.Ended && Service.Find(caller.CallId)?.AgentId == SecondAgent, "both BYEs and the new bridge");
+
+        Assert.Equal(["SIP/2.0 100 Trying", "SIP/2.0 200 OK"], Notifies(PhonePort));
+        var consultRecord = await RecordAsync();
+        Assert.Equal((CallOutcome.Answered, "attended-transfer"), (consultRecord.Outcome, consultRecord.Reason));
+        Assert.Equal([(caller.CallId, Agent)], _queues.Of(nameof(ICallQueues.EndAsync)));
+
+        // The caller hangs up: the second agent's routed call (the consult call) ends, its wrap-up gates the record.
+        caller.Hangup();
+        await UntilAsync(() => Service.PendingRecords == 1 && _queues.Count(nameof(ICallQueues.EndAsync)) == 2, "the pending record");
+        Assert.Equal((consult.CallId, (string?)SecondAgent), _queues.Of(nameof(ICallQueues.EndAsync))[1]);
+        Service.AgentStateChanged(SecondAgent, inWrapUp: false);
+        await UntilAsync(() => _records.All.Count == 2, "the transferred call's record");
+        var record = _records.All[1];
+        Assert.Equal(SecondAgent, record.Agent);
+        Assert.Equal(["attended:" + SecondAgent], record.Transfers);
+        Assert.Empty(_busy.Log);
+    }
+
+    [Fact]
     public async Task Refer_WithReplacesOfAnUnknownDialog_Notifies481AndTheCallStays()
     {
         var caller = await CallInAsync();
