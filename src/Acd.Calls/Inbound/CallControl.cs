@@ -237,3 +237,29 @@ public interface IExternalDialer
 {
     ValueTask<ExternalDialResult> DialAsync(ExternalDialRequest request, CancellationToken cancellationToken);
 }
+
+/// <summary>A keep-my-place callback to a number the caller typed in the IVR, handed to the dialer.</summary>
+public sealed record TypedCallback
+{
+    /// <summary>The inbound call that asked for it.</summary>
+    public required string CallId { get; init; }
+
+    /// <summary>The number as typed.</summary>
+    public required string Number { get; init; }
+
+    public required string Queue { get; init; }
+
+    /// <summary>The caller's original arrival (the place kept).</summary>
+    public required DateTimeOffset Arrived { get; init; }
+
+    public string? CallerId { get; init; }
+
+    public string? CallerName { get; init; }
+}
+
+/// <summary>Schedules typed-number callbacks on the node's dialer.</summary>
+public interface ICallbackScheduler
+{
+    /// <summary>Schedules <paramref name="request"/>; null when scheduled, else why not.</summary>
+    string? Schedule(TypedCallback request);
+}

@@ -72,6 +72,9 @@ public sealed record InboundCallDependencies
     /// <summary>Trunk calls for external transfers; null: external transfers are refused.</summary>
     public IExternalDialer? ExternalDialer { get; init; }
 
+    /// <summary>Keep-my-place callbacks to numbers typed in the IVR (the dialer); null: refused.</summary>
+    public ICallbackScheduler? Callbacks { get; init; }
+
     /// <summary>The transfer policy in force (read per transfer: reloads apply); null: no external transfers.</summary>
     public Func<TransferPolicy>? TransferPolicy { get; init; }
 }
@@ -143,6 +146,8 @@ public sealed partial class InboundCallService : IAsyncDisposable, ICallControl,
     internal Direct.IConsultCalls? ConsultCalls => _deps.ConsultCalls;
 
     internal IExternalDialer? ExternalDialer => _deps.ExternalDialer;
+
+    internal ICallbackScheduler? Callbacks => _deps.Callbacks;
 
     internal TransferPolicy? TransferPolicy => _deps.TransferPolicy?.Invoke();
 

@@ -74,6 +74,12 @@ public sealed partial class CallbackDialer
     /// <summary>Called with each attempt once its outcome is known; on the call's task.</summary>
     public Action<CallbackAttempt>? AttemptRecorded { get; set; }
 
+    /// <summary>Called when a callback is scheduled or rescheduled for a retry (persistence: it must survive a restart).</summary>
+    public Action<CallbackRequest>? Saved { get; set; }
+
+    /// <summary>Called with a callback's id once it is done with (cancelled, connected, given up, refused).</summary>
+    public Action<string>? Removed { get; set; }
+
     /// <summary>Callbacks waiting for their turn.</summary>
     public IReadOnlyList<CallbackRequest> Pending
     {
@@ -117,15 +123,40 @@ public sealed partial class CallbackDialer
             _scheduler.Add(request);
         }
 
+        Saved?.Invoke(request);
         Log.Scheduled(_logger, request.Id, request.Kind, request.Queue, request.AgentId ?? "(pool)", request.At);
         return null;
     }
 
     public bool Cancel(string id)
     {
+        bool cancelled;
         lock (_lock)
         {
-            return _scheduler.Cancel(id);
+            cancelled = _scheduler.Cancel(id);
+        }
+
+        if (cancelled)
+        {
+            Removed?.Invoke(id);
+        }
+
+        return cancelled;
+    }
+
+    /// <summary>Puts back a callback saved before a restart (no policy check: it was accepted then; refused at dial time if no longer allowed).</summary>
+    public bool Restore(CallbackRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        lock (_lock)
+        {
+            if (_scheduler.Pending.Any(p => p.Id == request.Id))
+            {
+                return false;
+            }
+
+            _scheduler.Add(request);
+            return true;
         }
     }
 
@@ -196,6 +227,7 @@ public sealed partial class CallbackDialer
             var reason = auth.Refusal ?? "no caller ID";
             Log.Refused(_logger, request.Id, reason);
             AttemptRecorded?.Invoke(new CallbackAttempt(request, request.Id, now, now, CallOutcome.Failed, null, false));
+            Removed?.Invoke(request.Id);
             return false;
         }
 
@@ -307,6 +339,15 @@ public sealed partial class CallbackDialer
         }
 
         var retry = Retry(request, outcome);
+        if (retry is null)
+        {
+            Removed?.Invoke(request.Id);
+        }
+        else
+        {
+            Saved?.Invoke(retry);
+        }
+
         Log.Ended(_logger, request.Id, originate.CallId, outcome, retry is not null);
         AttemptRecorded?.Invoke(new CallbackAttempt(request, originate.CallId, started, _time.GetUtcNow(), outcome, lease.Name, retry is not null));
     }

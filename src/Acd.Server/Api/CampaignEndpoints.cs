@@ -63,8 +63,7 @@ internal sealed class DialerHostControl(DialerHost host) : IDialerControl
 
     public bool FinishCampaign(string id) => host.FinishCampaign(id);
 
-    public DncEntry? RemoveDoNotCall(string e164, string campaign) =>
-        host.DoNotCall is PersistentDoNotCallRegistry registry ? registry.Inner.RemoveCampaignEntry(e164, campaign) : null;
+    public DncEntry? RemoveDoNotCall(string e164, string campaign) => host.RemoveDoNotCall(e164, campaign);
 
     public IReadOnlyList<ComplianceRecord> Journal() => host.Journal.Snapshot();
 }

@@ -39,7 +39,7 @@ internal sealed partial class InboundCallHost : BackgroundService
     public InboundCallHost(
         ServerOptions options, ContactCenter center, AcdRouter router, IBindingStore bindings, IvrScriptCatalog catalog, IvrEngine engine,
         PromptCache prompts, MusicOnHold music, RtpSessionFactory rtp, PacingClock clock, ICallRecordSink records, TimeProvider time, ILoggerFactory loggers, IMeterFactory meters,
-        DrainGate drain, IExternalDialer? externalDialer = null)
+        DrainGate drain, IExternalDialer? externalDialer = null, ICallbackScheduler? callbacks = null)
     {
         _options = options;
         _center = center;
@@ -93,6 +93,7 @@ internal sealed partial class InboundCallHost : BackgroundService
             QueueOfNumber = number => _center.Current.Numbers.FirstOrDefault(n => n.Ivr is null && n.Queue is not null && n.Matches(number))?.Queue,
             ConsultCalls = consults,
             ExternalDialer = externalDialer,
+            Callbacks = callbacks,
             TransferPolicy = () => _center.Current.Transfer,
         });
     }

@@ -1,4 +1,6 @@
+using Acd.Calls.Inbound;
 using Acd.Dialer.Callbacks;
+using Acd.Dialer.Compliance;
 using Acd.Routing;
 
 namespace Acd.Server.Dialer;
@@ -10,15 +12,14 @@ namespace Acd.Server.Dialer;
 /// original arrival; each attempt is an attempt record of campaign <c>callback</c>.
 /// </summary>
 /// <remarks>
-/// How this fits the inbound "keep my place" flow (InboundCall.StartCallbackAsync): today the caller hangs up, the call's
-/// queue entry keeps its place, and when routing offers it the agent is rung first, then the caller is called back on the
-/// SIP Contact they came from; a number typed in the IVR (collect node storing <c>callback_number</c>) different from the
-/// caller ID ends <c>callback-no-route</c>. Those typed numbers belong here: the call flow should hand them to the dialer as
-/// a <see cref="CallbackKind.KeepMyPlace"/> request (At = the caller's original arrival, Queue, the number normalised to
-/// E.164) through a port it owns (e.g. an <c>ICallbackScheduler</c> beside <c>IExternalDialer</c> in CallControl.cs,
-/// implemented by <see cref="CallbackDialer.Schedule"/>), and leave the queue; the dialer then dials it when no caller who
-/// joined earlier still waits and an agent is free, and the queue flow routes it at priority 9 with Arrived = the original
-/// arrival, so the wait already done counts. That port is the call-flow owner's change, not made here.
+/// The inbound "keep my place" flow (InboundCall.StartCallbackAsync) calls the caller back on the SIP Contact they came
+/// from when the callback number is the caller ID; a number typed in the IVR (collect node, callback node
+/// <c>number: callback_number</c>) goes through <see cref="ICallbackScheduler"/> (<see cref="DialerCallbackScheduler"/>):
+/// normalised to E.164, scheduled here as a <see cref="CallbackKind.KeepMyPlace"/> request with At = the caller's original
+/// arrival, and the inbound call leaves the queue and ends (record: outcome callback, reason callback-scheduled). The
+/// dialer dials it when no caller who joined earlier still waits and an agent is free; the queue flow routes it at
+/// priority 9 with Arrived = the original arrival. With Redis, pending callbacks are kept in <c>acd:dialer:callbacks</c>
+/// and restored at start.
 /// </remarks>
 internal sealed partial class DialerHost
 {
@@ -41,8 +42,33 @@ internal sealed partial class DialerHost
         {
             AttemptRecorded = a => Record(new DialAttemptRecord(
                 "callback", a.Request.Id, a.Request.E164, a.CallId, _options.NodeName, a.Started, a.Ended, a.Outcome.ToString(), a.Trunk)),
+            Saved = _store.SaveCallback,
+            Removed = _store.RemoveCallback,
         };
     }
+
+    /// <summary>Puts back the callbacks pending before the restart (Redis); returns how many.</summary>
+    private async Task<int> RestoreCallbacksAsync()
+    {
+        var restored = 0;
+        foreach (var request in await _store.LoadCallbacksAsync().ConfigureAwait(false))
+        {
+            if (_callbacks?.Restore(request) == true)
+            {
+                restored++;
+            }
+        }
+
+        if (restored > 0)
+        {
+            CallbacksRestored(_logger, restored);
+        }
+
+        return restored;
+    }
+
+    /// <summary>Removes a campaign's own do-not-call entry (never an opt-out), from the store too; null when there is none.</summary>
+    public DncEntry? RemoveDoNotCall(string e164, string campaign) => _dnc.RemoveCampaignEntry(e164, campaign);
 
     private async Task TickCallbacksAsync(CancellationToken cancellationToken)
     {
@@ -60,4 +86,7 @@ internal sealed partial class DialerHost
     }
 
     private Task DrainCallbacksAsync() => _callbacks?.DrainAsync() ?? Task.CompletedTask;
+
+    [LoggerMessage(EventId = 6219, Level = LogLevel.Information, Message = "Dialer: {Count} pending callbacks restored from the store")]
+    private static partial void CallbacksRestored(ILogger logger, int count);
 }

@@ -190,6 +190,7 @@ internal sealed partial class DialerHost : BackgroundService, IExternalDialer
             () => _services.GetService<IConnectedCalls>(),
             _ivr, _catalog, new QueueInfo(_router), _metrics, _loggers.CreateLogger<SipOutboundCallLayer>());
         StartCallbacks();
+        await RestoreCallbacksAsync().ConfigureAwait(false);
         Listening(_logger, SipEndPoint.ToString(), _config.Trunks.Count, _config.Campaigns.Count, _config.Source);
 
         foreach (var entry in await _store.LoadDoNotCallAsync().ConfigureAwait(false))
@@ -489,6 +490,7 @@ internal static class DialerServiceCollectionExtensions
         services.AddSingleton<DialerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<DialerHost>());
         services.AddSingleton<IExternalDialer>(sp => sp.GetRequiredService<DialerHost>());
+        services.AddSingleton<ICallbackScheduler>(sp => new DialerCallbackScheduler(sp.GetRequiredService<DialerHost>()));
         return services;
     }
 }

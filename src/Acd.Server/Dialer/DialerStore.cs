@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Acd.Dialer.Callbacks;
 using Acd.Dialer.Campaigns;
 using Acd.Dialer.Compliance;
 using Acd.Dialer.Leads;
@@ -19,11 +20,12 @@ public sealed record DialAttemptRecord(
 [JsonSerializable(typeof(DialAttemptRecord))]
 [JsonSerializable(typeof(DncEntry))]
 [JsonSerializable(typeof(ComplianceRecord))]
+[JsonSerializable(typeof(CallbackRequest))]
 internal sealed partial class DialerJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// Where the dialer keeps what must survive a restart: attempts per lead (from which lead states, retry times and the
-/// abandon-rate windows are rebuilt), do-not-call entries, and the compliance journal.
+/// abandon-rate windows are rebuilt), do-not-call entries, pending callbacks, and the compliance journal.
 /// </summary>
 internal interface IDialerStore
 {
@@ -31,9 +33,17 @@ internal interface IDialerStore
 
     Task<IReadOnlyList<DncEntry>> LoadDoNotCallAsync();
 
+    Task<IReadOnlyList<CallbackRequest>> LoadCallbacksAsync();
+
     void SaveAttempt(DialAttemptRecord record);
 
     void SaveDoNotCall(DncEntry entry);
+
+    void RemoveDoNotCall(DncEntry entry);
+
+    void SaveCallback(CallbackRequest request);
+
+    void RemoveCallback(string id);
 
     void Journal(ComplianceRecord record);
 }
@@ -45,11 +55,25 @@ internal sealed class InMemoryDialerStore : IDialerStore
 
     public Task<IReadOnlyList<DncEntry>> LoadDoNotCallAsync() => Task.FromResult<IReadOnlyList<DncEntry>>([]);
 
+    public Task<IReadOnlyList<CallbackRequest>> LoadCallbacksAsync() => Task.FromResult<IReadOnlyList<CallbackRequest>>([]);
+
     public void SaveAttempt(DialAttemptRecord record)
     {
     }
 
     public void SaveDoNotCall(DncEntry entry)
+    {
+    }
+
+    public void RemoveDoNotCall(DncEntry entry)
+    {
+    }
+
+    public void SaveCallback(CallbackRequest request)
+    {
+    }
+
+    public void RemoveCallback(string id)
     {
     }
 
@@ -60,7 +84,8 @@ internal sealed class InMemoryDialerStore : IDialerStore
 
 /// <summary>
 /// Redis persistence: <c>acd:dialer:attempts:{campaign}</c> (stream, one entry per attempt), <c>acd:dialer:dnc</c>
-/// (hash: scope|number -> entry JSON), <c>acd:dialer:compliance</c> (stream, capped near 1,000,000 decisions).
+/// (hash: scope|number -> entry JSON; removals delete the field), <c>acd:dialer:callbacks</c> (hash: id -> pending callback
+/// JSON, deleted once the callback is done with), <c>acd:dialer:compliance</c> (stream, capped near 1,000,000 decisions).
 /// Writes are fire-and-forget (the dial path never waits on Redis); failures are counted by the multiplexer's logs.
 /// </summary>
 internal sealed class RedisDialerStore(IConnectionMultiplexer redis) : IDialerStore
@@ -90,11 +115,26 @@ internal sealed class RedisDialerStore(IConnectionMultiplexer redis) : IDialerSt
         return all.Select(e => JsonSerializer.Deserialize((string)e.Value!, DialerJsonContext.Default.DncEntry)).OfType<DncEntry>().ToList();
     }
 
+    public async Task<IReadOnlyList<CallbackRequest>> LoadCallbacksAsync()
+    {
+        var all = await Db.HashGetAllAsync(Prefix + "callbacks").ConfigureAwait(false);
+        return all.Select(e => JsonSerializer.Deserialize((string)e.Value!, DialerJsonContext.Default.CallbackRequest)).OfType<CallbackRequest>().ToList();
+    }
+
     public void SaveAttempt(DialAttemptRecord record) =>
         Db.StreamAdd(Prefix + "attempts:" + record.Campaign, "json", JsonSerializer.Serialize(record, DialerJsonContext.Default.DialAttemptRecord), flags: CommandFlags.FireAndForget);
 
     public void SaveDoNotCall(DncEntry entry) =>
-        Db.HashSet(Prefix + "dnc", (entry.CampaignId ?? "*") + "|" + entry.E164, JsonSerializer.Serialize(entry, DialerJsonContext.Default.DncEntry), flags: CommandFlags.FireAndForget);
+        Db.HashSet(Prefix + "dnc", DncField(entry), JsonSerializer.Serialize(entry, DialerJsonContext.Default.DncEntry), flags: CommandFlags.FireAndForget);
+
+    public void RemoveDoNotCall(DncEntry entry) => Db.HashDelete(Prefix + "dnc", DncField(entry), CommandFlags.FireAndForget);
+
+    public void SaveCallback(CallbackRequest request) =>
+        Db.HashSet(Prefix + "callbacks", request.Id, JsonSerializer.Serialize(request, DialerJsonContext.Default.CallbackRequest), flags: CommandFlags.FireAndForget);
+
+    public void RemoveCallback(string id) => Db.HashDelete(Prefix + "callbacks", id, CommandFlags.FireAndForget);
+
+    private static string DncField(DncEntry entry) => (entry.CampaignId ?? "*") + "|" + entry.E164;
 
     public void Journal(ComplianceRecord record) =>
         Db.StreamAdd(Prefix + "compliance", "json", JsonSerializer.Serialize(record, DialerJsonContext.Default.ComplianceRecord), maxLength: 1_000_000, useApproximateMaxLength: true, flags: CommandFlags.FireAndForget);
@@ -118,6 +158,18 @@ internal sealed class PersistentDoNotCallRegistry(InMemoryDoNotCallRegistry inne
         var entry = inner.OptOut(e164, campaignId, how);
         store.SaveDoNotCall(entry);
         return entry;
+    }
+
+    /// <summary>Removes a campaign's own entry, in the store too (so it does not come back at the next start).</summary>
+    public DncEntry? RemoveCampaignEntry(string e164, string campaignId)
+    {
+        var removed = inner.RemoveCampaignEntry(e164, campaignId);
+        if (removed is not null)
+        {
+            store.RemoveDoNotCall(removed);
+        }
+
+        return removed;
     }
 }
 
