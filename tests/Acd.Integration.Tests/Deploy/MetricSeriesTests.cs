@@ -70,8 +70,14 @@ public sealed partial class MetricSeriesTests
         await CallsAsync(harness, 9_000);
         var after10000 = await SettledSeriesAsync(harness, 10_000 + 20);
 
-        Assert.True(after1000.SetEquals(after10000),
-            "new: " + string.Join(", ", after10000.Except(after1000)) + "; gone: " + string.Join(", ", after1000.Except(after10000)));
+        // The same set, except that a loaded box may show a first occurrence of a closed-vocabulary value later on (a
+        // 100 Trying sent because an INVITE waited over 200 ms, a transport drop reason): bounded by the protocol, not by
+        // the calls, and capped by the bridge. Nothing that names a call, a number or a tag may appear.
+        var added = after10000.Except(after1000).ToList();
+        var gone = after1000.Except(after10000).ToList();
+        var unexpected = added.Where(series => !BoundedLabel().IsMatch(series)).ToList();
+        Assert.True(gone.Count == 0 && unexpected.Count == 0 && added.Count <= 5,
+            "new: " + string.Join(", ", added) + "; gone: " + string.Join(", ", gone));
         var text = await harness.MetricsAsync();
         Assert.Contains("acd_queue_calls_abandoned_total{queue=\"support\"} 20", text, StringComparison.Ordinal);
         Assert.Contains("acd_calls_total{outcome=\"abandoned\"} 10020", text, StringComparison.Ordinal);
@@ -97,6 +103,10 @@ public sealed partial class MetricSeriesTests
         return (await harness.MetricsAsync()).Split('\n').Where(l => l.StartsWith("acd_", StringComparison.Ordinal))
             .Select(l => l[..l.LastIndexOf(' ')]).ToHashSet(StringComparer.Ordinal);
     }
+
+    /// <summary>One label from a closed vocabulary: a SIP status code, or a reason/kind/result word.</summary>
+    [GeneratedRegex(@"^acd_[a-z0-9_]+\{(code=""[1-6][0-9][0-9]""|(reason|kind|result)=""[a-z_]{1,40}"")\}$")]
+    private static partial Regex BoundedLabel();
 
     [GeneratedRegex(@"^\| `(acd_[a-z0-9_]+)` \|", RegexOptions.Multiline)]
     private static partial Regex DocumentedRow();
