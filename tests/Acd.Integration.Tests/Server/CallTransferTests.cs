@@ -52,6 +52,38 @@ public sealed class CallTransferTests
     public async Task ReferWithReplaces_AgentConsults1004ThenTransfers_CallerTalksTo1004AndBothAgentsAreFreed()
     {
         await using var harness = await InboundCallHarness.StartAsync();
+        var records = await AttendedTransferAsync(harness, "1004", "1004", "agent_consulted_hangup.xml", answered: null);
+
+        var direct = records.Single(r => r.GetProperty("dialedNumber").GetString() == "1004");
+        Assert.Equal("attended-transfer", direct.GetProperty("reason").GetString());
+
+        // Nobody stuck: 1002 out of wrap-up, 1004 given back by the transferred call (Available in support both).
+        Assert.True(await harness.WaitForMetricAsync("acd_agents{queue=\"support\",state=\"Available\"} 2"), await harness.MetricsAsync());
+    }
+
+    [Fact]
+    public async Task ReferWithReplaces_AgentConsultsTheClaimsQueueThenTransfers_CallerTalksTo1003WhoWrapsUpInClaims()
+    {
+        await using var harness = await InboundCallHarness.StartAsync(c => c.Replace("numbers:\n", "numbers:\n  - number: \"300\"\n    queue: claims\n", StringComparison.Ordinal));
+        var records = await AttendedTransferAsync(harness, "300", "1003", "agent_consulted_queue_hangup.xml", answered: "acd_agents{queue=\"claims\",state=\"OnCall\"} 1");
+
+        var consult = records.Single(r => r.GetProperty("dialedNumber").GetString() == "300");
+        Assert.Equal(("attended-transfer", "claims", "1003"), (consult.GetProperty("reason").GetString(), consult.GetProperty("queue").GetString(), consult.GetProperty("agent").GetString()));
+
+        // 1003 was OnCall for the consult call until the transferred call ended, then wrapped up in claims.
+        Assert.True(await harness.WaitForMetricAsync("acd_agents{queue=\"claims\",state=\"Available\"} 1"), await harness.MetricsAsync());
+        Assert.True(await harness.WaitForMetricAsync("acd_agents{queue=\"support\",state=\"Available\"} 1"), await harness.MetricsAsync());
+    }
+
+    /// <summary>
+    /// The caller presses 2 (support); agent 1002's phone (ours) answers, holds, calls <paramref name="dial"/> through the
+    /// server and REFERs the caller's dialog with Replaces of that consult dialog. <paramref name="consulted"/> answers
+    /// with <paramref name="scenario"/> (echoing, then hanging up); a queue answers at once (music), so the REFER waits
+    /// for the metric line <paramref name="answered"/> (the routed agent on the call). Returns the records (the
+    /// transferred call's is checked).
+    /// </summary>
+    private static async Task<IReadOnlyList<JsonElement>> AttendedTransferAsync(InboundCallHarness harness, string dial, string consulted, string scenario, string? answered)
+    {
         var agentPort = Sipp.FreePort();
         var consultedPort = Sipp.FreePort();
         await harness.RegisterAsync("1002", agentPort);
@@ -66,23 +98,24 @@ public sealed class CallTransferTests
         Assert.True(customer.Answer(Sdp("sendrecv")));
         await UntilAsync(customer, e => e is SipCallAcknowledged, "the ACK of the support call");
 
-        // Hold, then the consult call to 1004 (registered only now, so routing could not have offered it the call).
+        // Hold, then the consult call (the consulted agent registers only now: routing could not offer it the caller).
         Assert.Equal(200, await customer.SendRequestAsync("INVITE", "application/sdp", Sdp("sendonly")));
-        await harness.RegisterAsync("1004", consultedPort);
-        var consulted = harness.AgentAsync("agent_consulted_hangup.xml", consultedPort);
+        await harness.RegisterAsync(consulted, consultedPort);
+        var answering = harness.AgentAsync(scenario, consultedPort);
         var consult = phone.UserAgent.Originate(new SipOriginateRequest
         {
-            Target = $"sip:1004@{harness.Server.SipTarget}",
+            Target = $"sip:{dial}@{harness.Server.SipTarget}",
             Destination = server,
             From = "sip:1002@127.0.0.1",
             Sdp = Sdp("sendrecv"),
             Credentials = new SipDigestClient("1002", "demo1002"),
         });
         await UntilAsync(consult, e => e is SipCallAnswered, "the consult call answered");
+        Assert.True(answered is null || await harness.WaitForMetricAsync(answered), await harness.MetricsAsync());
 
         // REFER on the caller's dialog, Replaces naming the consult dialog (to-tag the server's, from-tag ours).
         var replaces = Uri.EscapeDataString($"{consult.CallId};to-tag={consult.Dialog!.Id.RemoteTag};from-tag={consult.LocalTag}");
-        var referTo = $"<sip:1004@{harness.Server.SipTarget}?Replaces={replaces}>";
+        var referTo = $"<sip:{consulted}@{harness.Server.SipTarget}?Replaces={replaces}>";
         Assert.Equal(202, await customer.SendRequestAsync("REFER", headers: [new SipHeader("Refer-To", referTo), new SipHeader("Referred-By", "<sip:1002@127.0.0.1>")]));
         var notifies = new List<string>();
         await UntilAsync(customer, e =>
@@ -92,31 +125,28 @@ public sealed class CallTransferTests
                 notifies.Add(Encoding.ASCII.GetString(notify.Request.Body.Span).Trim());
             }
 
-            return e is SipCallEnded;
-        }, "the NOTIFYs and the BYE on the caller's dialog");
-        await UntilAsync(consult, e => e is SipCallEnded, "the BYE on the consult dialog");
+            return notifies.Count == 2;
+        }, "the NOTIFYs on the caller's dialog");
         Assert.Equal(["SIP/2.0 100 Trying", "SIP/2.0 200 OK"], notifies);
+        await UntilAsync(customer, e => e is SipCallEnded, "the BYE on the caller's dialog");
+        await UntilAsync(consult, e => e is SipCallEnded, "the BYE on the consult dialog");
 
-        // 1004 talks with the caller (echoing its audio), then hangs up; the caller gets the BYE.
-        var b = await consulted;
+        // The consulted agent talks with the caller (echoing its audio), then hangs up; the caller gets the BYE.
+        var b = await answering;
         var c = await caller;
         Assert.True(b.ExitCode == 0, b.ToString());
         Assert.True(c.ExitCode == 0, c.ToString());
         var records = await harness.RecordsAsync(2);
         var inbound = records.Single(r => r.GetProperty("dialedNumber").GetString() == "100");
         var text = inbound.ToString();
-        Assert.Equal(["attended:1004"], inbound.GetProperty("transfers").EnumerateArray().Select(t => t.GetString()));
-        Assert.Equal(("1004", "agent-hangup"), (inbound.GetProperty("agent").GetString(), inbound.GetProperty("reason").GetString()));
+        Assert.Equal(["attended:" + consulted], inbound.GetProperty("transfers").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal((consulted, "agent-hangup"), (inbound.GetProperty("agent").GetString(), inbound.GetProperty("reason").GetString()));
         Assert.True(inbound.GetProperty("holdSeconds").GetDouble() > 0, text);
         var agents = AgentLegs(inbound);
-        Assert.True(agents.Select(l => l.GetProperty("party").GetString()).SequenceEqual(["1002", "1004"]), text);
+        Assert.True(agents.Select(l => l.GetProperty("party").GetString()).SequenceEqual(["1002", consulted]), text);
         Assert.True(agents[1].GetProperty("quality").GetProperty("packetsReceived").GetInt64() > 40, text);
         Assert.Contains(inbound.GetProperty("events").EnumerateArray(), e => e.GetProperty("kind").GetString() == "attended-transfer");
-        var direct = records.Single(r => r.GetProperty("dialedNumber").GetString() == "1004");
-        Assert.Equal("attended-transfer", direct.GetProperty("reason").GetString());
-
-        // Nobody stuck: 1002 out of wrap-up, 1004 given back by the transferred call (Available in support both).
-        Assert.True(await harness.WaitForMetricAsync("acd_agents{queue=\"support\",state=\"Available\"} 2"), await harness.MetricsAsync());
+        return records;
     }
 
     private static List<JsonElement> AgentLegs(JsonElement record) =>
