@@ -1163,6 +1163,12 @@ internal sealed partial class InboundCall
         _caller.Hangup();
         _callerMedia?.Leg.Stop();
         StopAnnouncements();
+        if (cb.Number != CallerId)
+        {
+            await ScheduleTypedCallbackAsync(cb).ConfigureAwait(false); // a typed number: the dialer calls it (InboundCall.Callback.cs)
+            return;
+        }
+
         if (!_inQueue)
         {
             _queue = cb.Queue;

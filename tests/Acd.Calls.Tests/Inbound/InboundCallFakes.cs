@@ -204,3 +204,17 @@ internal sealed class FakeBusy : Acd.Calls.Direct.IAgentBusy
         return Task.CompletedTask;
     }
 }
+
+/// <summary>Takes keep-my-place callbacks to typed numbers: records each request, answers <see cref="Refusal"/>.</summary>
+internal sealed class FakeCallbackScheduler : ICallbackScheduler
+{
+    public ConcurrentQueue<TypedCallback> Requests { get; } = new();
+
+    public string? Refusal { get; set; }
+
+    public string? Schedule(TypedCallback request)
+    {
+        Requests.Enqueue(request);
+        return Refusal;
+    }
+}

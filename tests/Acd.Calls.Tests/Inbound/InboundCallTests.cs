@@ -90,6 +90,7 @@ public sealed partial class InboundCallTests : IAsyncLifetime
         ConsultCalls = _consultCalls,
         ExternalDialer = _externalDialer,
         TransferPolicy = () => _transferPolicy,
+        Callbacks = _callbackScheduler,
         RecordingClock = _mixClock, // paces supervision mixers (never run here: the tests look at who forwards to whom)
     });
 
