@@ -234,11 +234,21 @@ internal sealed partial class InboundCall : Direct.IReplaceableCall
             return;
         }
 
-        var takeover = _service.CallOf(callId) is { } consultCall && consultCall != this
-            ? await consultCall.HandOverAsync(toTag, fromTag, leg.Party, _cts.Token).ConfigureAwait(false)
-            : _service.ConsultCalls is { } consults
-                ? await consults.TakeOverAsync(callId, toTag, fromTag, leg.Party, _cts.Token).ConfigureAwait(false)
-                : new Direct.ConsultTakeover(null, Direct.ConsultRefusal.UnknownDialog);
+        Direct.ConsultTakeover takeover;
+        try
+        {
+            takeover = _service.CallOf(callId) is { } consultCall && consultCall != this
+                ? await consultCall.HandOverAsync(toTag, fromTag, leg.Party, _cts.Token).ConfigureAwait(false)
+                : _service.ConsultCalls is { } consults
+                    ? await consults.TakeOverAsync(callId, toTag, fromTag, leg.Party, _cts.Token).ConfigureAwait(false)
+                    : new Direct.ConsultTakeover(null, Direct.ConsultRefusal.UnknownDialog);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // The consult call ended without answering (or we are ending): as good as unknown.
+            takeover = new Direct.ConsultTakeover(null, Direct.ConsultRefusal.UnknownDialog);
+        }
+
         if (takeover.Handover is not { } handover || _phase != Phase.Talking || _agent != leg)
         {
             // (A hand-over that raced the caller's hangup is given back by hanging B up: B's leg was ours to end.)
