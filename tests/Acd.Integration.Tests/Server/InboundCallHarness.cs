@@ -15,6 +15,12 @@ internal sealed class InboundCallHarness : IAsyncDisposable
     public static readonly TimeSpan SippTimeout = TimeSpan.FromSeconds(60);
 
     private readonly bool _ownsRoot;
+    // Server RTP ranges: 200 ports per node in 10000-19999, below the kernel's ephemeral ports (32768-60999), which the
+    // tests' own sockets (Sipp.FreePort for agents and callers) come from: a range that overlapped them let a node take
+    // a port a test had just picked for a SIPp agent ("Address already in use"). Deploy/RtpRanges uses 20000-31999.
+    private const int RtpBase = 10000;
+    private const int RtpSlots = 50;
+
     private readonly int _rtpSlot;
 
     private InboundCallHarness(string root, AcdServerProcess server, string? node, int rtpSlot)
@@ -57,7 +63,7 @@ internal sealed class InboundCallHarness : IAsyncDisposable
         config = editConfig?.Invoke(config) ?? config;
         var configPath = Path.Combine(root, "acd.yaml");
         await File.WriteAllTextAsync(configPath, config);
-        return await LaunchAsync(root, null, Random.Shared.Next(0, 140), args);
+        return await LaunchAsync(root, null, Random.Shared.Next(0, RtpSlots), args);
     }
 
     /// <summary>
@@ -66,7 +72,7 @@ internal sealed class InboundCallHarness : IAsyncDisposable
     /// harness: the files stay until this harness is disposed.
     /// </summary>
     public Task<InboundCallHarness> StartPeerAsync(string node, params string[] args) =>
-        LaunchAsync(Root, node, (_rtpSlot + 70) % 140, args);
+        LaunchAsync(Root, node, (_rtpSlot + (RtpSlots / 2)) % RtpSlots, args);
 
     private static string RecordsFolder(string root, string? node) => Path.Combine(root, node is null ? "records" : "records-" + node);
 
@@ -74,7 +80,7 @@ internal sealed class InboundCallHarness : IAsyncDisposable
 
     private static async Task<InboundCallHarness> LaunchAsync(string root, string? node, int rtpSlot, string[] args)
     {
-        var rtpBase = 30000 + (rtpSlot * 200);
+        var rtpBase = RtpBase + (rtpSlot * 200);
         var server = AcdServerProcess.StartWithOutput(LogFile(root, node),
         [
             $"--Acd:Config={Path.Combine(root, "acd.yaml")}",
