@@ -34,6 +34,7 @@ public sealed class PrometheusMeterBridge : IDisposable
     private readonly IReadOnlyDictionary<string, MetricSeed> _catalog;
 
     // Every queue any metric has named, and the documented per-queue metrics: each gets a 0 series per queue.
+    private readonly object? _meterScope;
     private readonly Lock _queuesGate = new();
     private readonly HashSet<string> _queues = new(StringComparer.Ordinal);
     private readonly List<ExportedInstrument> _perQueue = [];
@@ -43,13 +44,18 @@ public sealed class PrometheusMeterBridge : IDisposable
     {
     }
 
-    /// <summary>Exports the meters whose name starts with <paramref name="meterPrefix"/>, seeding the metrics of <paramref name="catalog"/>.</summary>
-    public PrometheusMeterBridge(CollectorRegistry registry, string meterPrefix, IReadOnlyDictionary<string, MetricSeed> catalog)
+    /// <summary>
+    /// Exports the meters whose name starts with <paramref name="meterPrefix"/>, seeding the metrics of <paramref name="catalog"/>;
+    /// with <paramref name="meterScope"/> (an <see cref="System.Diagnostics.Metrics.IMeterFactory"/>), only the meters that
+    /// factory created, so one process can hold several nodes' (or tests') meters of the same name apart.
+    /// </summary>
+    public PrometheusMeterBridge(CollectorRegistry registry, string meterPrefix, IReadOnlyDictionary<string, MetricSeed> catalog, object? meterScope = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(catalog);
         _factory = Prometheus.Metrics.WithCustomRegistry(registry);
         _meterPrefix = meterPrefix;
+        _meterScope = meterScope;
         _catalog = catalog;
         _listener.InstrumentPublished = OnInstrumentPublished;
         _listener.SetMeasurementEventCallback<long>(static (i, v, tags, state) => ((ExportedInstrument)state!).Record(v, tags));
@@ -74,7 +80,8 @@ public sealed class PrometheusMeterBridge : IDisposable
 
     private void OnInstrumentPublished(Instrument instrument, MeterListener listener)
     {
-        if (!instrument.Meter.Name.StartsWith(_meterPrefix, StringComparison.Ordinal))
+        if (!instrument.Meter.Name.StartsWith(_meterPrefix, StringComparison.Ordinal)
+            || (_meterScope is not null && !ReferenceEquals(instrument.Meter.Scope, _meterScope)))
         {
             return;
         }

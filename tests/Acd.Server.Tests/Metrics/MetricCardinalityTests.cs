@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Acd.Routing;
 using Acd.Server.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Prometheus;
 using Xunit;
@@ -13,10 +15,13 @@ public sealed class MetricCardinalityTests
     [Fact]
     public async Task Export_TenThousandCalls_NoPerCallSeries()
     {
+        // The test's own meters only: other tests of this assembly run at the same time with "Acd.Routing" meters of their own.
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
         var registry = Prometheus.Metrics.NewCustomRegistry();
-        using var bridge = new PrometheusMeterBridge(registry, "Acd.Routing");
+        using var bridge = new PrometheusMeterBridge(registry, "Acd.Routing", MetricCatalog.Metrics, meters);
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        using var metrics = new RoutingMetrics(null);
+        using var metrics = new RoutingMetrics(meters);
         var store = new InMemoryQueueStore(time);
         var router = new AcdRouter(store, new RoutingOptions { NodeId = "n1" }, time, null, metrics);
         var errors = await router.LoadAsync(new RoutingConfig
