@@ -26,7 +26,7 @@ namespace Acd.Calls.Direct;
 /// which an attended transfer (REFER with Replaces on the queue call) ends by handing the callee's leg, and its busy
 /// mark, over to the queue call (<see cref="IReplaceableCall"/>).
 /// </remarks>
-internal sealed class DirectCall : IReplaceableCall
+internal sealed class DirectCall : IReplaceableCall, IRunningCall
 {
     private enum Phase
     {

@@ -39,18 +39,14 @@ public sealed record DirectCallDependencies
 /// </summary>
 public sealed class DirectCallService : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<DirectCall, Task> _running = new();
+    private readonly RunningCalls<DirectCall> _running = new();
     private readonly ConcurrentDictionary<string, DirectCall> _agents = new(StringComparer.Ordinal);
     private readonly DirectCallDependencies _deps;
 
     public DirectCallService(DirectCallOptions options, DirectCallDependencies dependencies)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = options.Validate();
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", errors), nameof(options));
-        }
+        CallPlumbing.ThrowIfInvalid(options.Validate(), nameof(options));
 
         Options = options;
         _deps = dependencies ?? throw new ArgumentNullException(nameof(dependencies));
@@ -83,7 +79,7 @@ public sealed class DirectCallService : IAsyncDisposable
     public bool TryAccept(SipCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var dialed = call.Invite is { } invite && invite.TryGetRequestUri(out var uri) ? uri.GetUserString() : string.Empty;
+        var dialed = CallPlumbing.DialedUser(call);
         if (dialed.Length == 0 || _deps.Extensions.FindByExtension(dialed) is not { } callee)
         {
             return false;
@@ -91,12 +87,7 @@ public sealed class DirectCallService : IAsyncDisposable
 
         var direct = new DirectCall(this, call, callee);
         _deps.Consults?.Add(call.CallId, direct);
-        _running[direct] = Task.Run(direct.RunAsync);
-        if (direct.IsFinished)
-        {
-            // It finished (a 407 round trip is quick) before it was listed.
-            _running.TryRemove(direct, out _);
-        }
+        _running.Start(direct);
 
         return true;
     }
@@ -104,12 +95,7 @@ public sealed class DirectCallService : IAsyncDisposable
     /// <summary>Hangs up every direct call (node shutdown) and waits for them to restore their agents and write their records.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var call in _running.Keys)
-        {
-            call.Post(new DirectCall.Shutdown());
-        }
-
-        await Task.WhenAll(_running.Values).WaitAsync(TimeSpan.FromSeconds(10), Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _running.StopAllAsync(static c => c.Post(new DirectCall.Shutdown()), TimeSpan.FromSeconds(10), Time).ConfigureAwait(false);
     }
 
     /// <summary>Claims <paramref name="agentId"/> for <paramref name="call"/> on this node; false when another direct call has it.</summary>
@@ -121,8 +107,7 @@ public sealed class DirectCallService : IAsyncDisposable
 
     internal void Finished(DirectCall call, CallRecord? record)
     {
-        call.IsFinished = true;
-        _running.TryRemove(call, out _);
+        _running.Finished(call);
         _deps.Consults?.Remove(call.CallId, call);
         if (record is null)
         {

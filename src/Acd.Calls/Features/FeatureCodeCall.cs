@@ -16,7 +16,7 @@ namespace Acd.Calls.Features;
 /// confirm with a spoken prompt, hang up. Sequential: the only concurrency is the caller hanging up (it cancels the
 /// flow) and digits arriving (RFC 4733 on the leg, or SIP INFO relayed to the leg), both fed through channels.
 /// </summary>
-internal sealed class FeatureCodeCall
+internal sealed class FeatureCodeCall : IRunningCall
 {
     private const string Folder = "features/";
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Acd.Calls.Inbound;
 using Acd.Media.Audio;
 using Acd.Media.Sdp;
@@ -56,17 +55,13 @@ public static class FeatureResults
 /// </summary>
 public sealed class FeatureCodeService : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<FeatureCodeCall, Task> _running = new();
+    private readonly RunningCalls<FeatureCodeCall> _running = new();
     private readonly FeatureCodeDependencies _deps;
 
     public FeatureCodeService(FeatureCodeOptions options, FeatureCodeDependencies dependencies)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = options.Validate();
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", errors), nameof(options));
-        }
+        CallPlumbing.ThrowIfInvalid(options.Validate(), nameof(options));
 
         Options = options;
         _deps = dependencies ?? throw new ArgumentNullException(nameof(dependencies));
@@ -94,18 +89,14 @@ public sealed class FeatureCodeService : IAsyncDisposable
     public bool TryAccept(SipCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var dialed = call.Invite is { } invite && invite.TryGetRequestUri(out var uri) ? uri.GetUserString() : string.Empty;
+        var dialed = CallPlumbing.DialedUser(call);
         if (dialed.Length == 0 || _deps.Directory.Codes.Match(dialed) is not { } request)
         {
             return false;
         }
 
         var feature = new FeatureCodeCall(this, call, request);
-        _running[feature] = Task.Run(feature.RunAsync);
-        if (feature.IsFinished)
-        {
-            _running.TryRemove(feature, out _);
-        }
+        _running.Start(feature);
 
         return true;
     }
@@ -113,20 +104,14 @@ public sealed class FeatureCodeService : IAsyncDisposable
     /// <summary>Hangs up every feature-code call (node shutdown) and waits (bounded) for them to end.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var call in _running.Keys)
-        {
-            call.Stop();
-        }
-
-        await Task.WhenAll(_running.Values).WaitAsync(TimeSpan.FromSeconds(5), Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _running.StopAllAsync(static c => c.Stop(), TimeSpan.FromSeconds(5), Time).ConfigureAwait(false);
     }
 
     internal SdpNegotiator NewNegotiator(int port) => CallPlumbing.NewNegotiator(Options.MediaAddress, port);
 
     internal void Finished(FeatureCodeCall call, FeatureCodeOutcome? outcome)
     {
-        call.IsFinished = true;
-        _running.TryRemove(call, out _);
+        _running.Finished(call);
         if (outcome is null)
         {
             return;
