@@ -55,8 +55,10 @@ public sealed class CampaignApiTests
         var started = await supervisor.PostAsync("/api/campaigns/outreach/start");
         Assert.Equal("running", started.GetProperty("state").GetString());
 
-        // One lead taken (the only agent is now busy): pause before the agent is free again.
-        await supervisor.WaitAsync("/api/campaigns/outreach", c => c.GetProperty("leadsDueOrWaiting").GetInt32() == 2);
+        // One lead taken and its call placed (a lead is taken before the dial is authorised, and a pause in between
+        // refuses that dial): pause before the agent is free again.
+        await supervisor.WaitAsync("/api/campaigns/outreach", c => c.GetProperty("leadsDueOrWaiting").GetInt32() == 2
+            && (c.GetProperty("linesInProgress").GetInt32() > 0 || c.GetProperty("attempts").EnumerateObject().Sum(a => a.Value.GetInt64()) > 0));
         Assert.Equal("paused", (await supervisor.PostAsync("/api/campaigns/outreach/pause")).GetProperty("state").GetString());
         await supervisor.PostAsync("/api/campaigns/outreach/pause", null, 409);
 
