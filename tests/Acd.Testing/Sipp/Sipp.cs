@@ -53,6 +53,26 @@ public static class Sipp
     public static async Task<SippResult> RunAsync(
         string scenario, string target, int calls, TimeSpan timeout, IEnumerable<string>? extraArguments = null, string? workingDirectory = null)
     {
+        // The ports FreePort gives are free when checked, not when SIPp binds them: another process of a parallel test
+        // can take one in between. SIPp then exits at once ("Address already in use"); run it again on new ports.
+        var extra = extraArguments?.ToList();
+        for (var attempt = 1; ; attempt++)
+        {
+            var result = await RunOnceAsync(scenario, target, calls, timeout, extra, workingDirectory).ConfigureAwait(false);
+            var ourPortTaken = result.Elapsed < TimeSpan.FromSeconds(5) && result.ExitCode != 0
+                && (result.StandardOutput + result.StandardError) is var output
+                && (output.Contains("Unable to bind remote control socket", StringComparison.Ordinal)
+                    || (output.Contains("Address already in use", StringComparison.Ordinal) && extra?.Contains("-p") != true));
+            if (!ourPortTaken || attempt == 3)
+            {
+                return result;
+            }
+        }
+    }
+
+    private static async Task<SippResult> RunOnceAsync(
+        string scenario, string target, int calls, TimeSpan timeout, IEnumerable<string>? extraArguments, string? workingDirectory)
+    {
         ArgumentNullException.ThrowIfNull(scenario);
         var arguments = new List<string>();
         if (scenario.EndsWith(".xml", StringComparison.OrdinalIgnoreCase))
