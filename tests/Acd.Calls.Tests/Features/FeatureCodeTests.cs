@@ -370,25 +370,9 @@ public sealed class FeatureCodeTests : IAsyncDisposable
     private long Count(string code, string result) => _uses.GetMeasurementSnapshot()
         .Where(m => (string?)m.Tags["code"] == code && (string?)m.Tags["result"] == result).Sum(m => m.Value);
 
-    /// <summary>
-    /// Pumps the network and hands the ACD's new INVITEs to the service (as the node does) until <paramref name="condition"/>
-    /// holds, 5 s of real time at most; with <paramref name="advance"/>, virtual time moves in 50 ms steps too.
-    /// </summary>
-    private void Until(Func<bool> condition, string what, bool advance = false) => Assert.True(SpinWait.SpinUntil(() =>
-    {
-        _net.Pump();
-        while (_acd.IncomingCalls.TryRead(out var call))
-        {
-            Assert.True(_service.TryAccept(call));
-        }
-
-        if (advance)
-        {
-            _net.Time.Advance(TimeSpan.FromMilliseconds(50));
-        }
-
-        return condition();
-    }, TimeSpan.FromSeconds(5)), "timed out waiting for " + what);
+    /// <summary>Pumps, handing the ACD's new INVITEs to the service, until <paramref name="condition"/> holds (5 s at most).</summary>
+    private void Until(Func<bool> condition, string what, bool advance = false) =>
+        Assert.True(_net.PumpUntil(_acd, call => Assert.True(_service.TryAccept(call)), condition, advance), "timed out waiting for " + what);
 
     private sealed class FakeDirectory : IFeatureDirectory
     {

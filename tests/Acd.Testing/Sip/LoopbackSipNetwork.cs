@@ -79,6 +79,33 @@ public sealed class LoopbackSipNetwork
         }
     }
 
+    /// <summary>
+    /// Pumps the network and hands <paramref name="agent"/>'s new incoming calls to <paramref name="accept"/> (as a node
+    /// hands them to its call services) until <paramref name="condition"/> holds, 5 s of real time at most; with
+    /// <paramref name="advance"/>, virtual time moves in 50 ms steps too. False when the time ran out.
+    /// </summary>
+    public bool PumpUntil(SipUserAgent agent, Action<SipCall> accept, Func<bool> condition, bool advance = false)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(accept);
+        ArgumentNullException.ThrowIfNull(condition);
+        return SpinWait.SpinUntil(() =>
+        {
+            Pump();
+            while (agent.IncomingCalls.TryRead(out var call))
+            {
+                accept(call);
+            }
+
+            if (advance)
+            {
+                Time.Advance(TimeSpan.FromMilliseconds(50));
+            }
+
+            return condition();
+        }, TimeSpan.FromSeconds(5));
+    }
+
     /// <summary>Advances virtual time in 50 ms steps, pumping after each.</summary>
     public void Advance(TimeSpan by)
     {
